@@ -1,0 +1,99 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "microheal/core/stage_timer.hpp"
+#include "microheal/grid/field_set.hpp"
+#include "microheal/solver/chemotaxis.hpp"
+#include "microheal/solver/diffusion.hpp"
+#include "microheal/solver/error_weights.hpp"
+#include "microheal/solver/reaction.hpp"
+
+/// @file
+/// @brief The time integrator: Strang splitting of reaction (R), chemotaxis (C) and diffusion (D),
+///   u(t + h) = R(h/2) C(h/2) D(h) C(h/2) R(h/2) u(t),
+/// each part second order, with an adaptive step from the local error estimates of R and D,
+/// rejection of steps whose error or negative values exceed tolerance, and steps that land
+/// exactly on times the caller asks for.
+
+namespace microheal::solver {
+
+/// @brief Step-size control.
+struct StepControl {
+  double rtol = 1e-3;            ///< relative tolerance for every species
+  double atol = 1e-6;            ///< absolute tolerance for every species (normalised units)
+  double dt_initial_h = 1e-3;    ///< first step; also the fixed step when adaptive == false
+  double dt_min_h = 1e-9;        ///< below this a rejected step is a numerical failure
+  double dt_max_h = 6.0;         ///< no step is longer
+  double safety = 0.9;           ///< factor on the optimal step
+  double max_growth = 4.0;       ///< largest ratio of consecutive steps
+  double max_shrink = 0.1;       ///< smallest ratio after a rejection
+  /// @brief A step is rejected when any value is below -negative_tolerance * atol (never clamped).
+  double negative_tolerance = 1.0;
+  bool adaptive = true;          ///< false: fixed step dt_initial_h (convergence studies)
+};
+
+/// @brief Counters and mass balance of a run.
+struct IntegratorStatistics {
+  long steps_accepted = 0;
+  long steps_rejected_error = 0;     ///< rejected because the error estimate exceeded 1
+  long steps_rejected_negative = 0;  ///< rejected because a value fell below tolerance
+  double dt_smallest_h = 0.0;
+  double dt_largest_h = 0.0;
+  long chemotaxis_sub_steps = 0;
+  long reaction_voxels_active = 0;
+  long reaction_voxels_resting = 0;
+  /// @brief Per species: integral at the start of the first step, at the end of the last, the
+  /// sum of changes made by the reaction stages and by the transport stages (chemotaxis and
+  /// diffusion). With zero-flux or periodic faces the transport change is round-off.
+  std::vector<double> mass_initial, mass_final, mass_change_reaction, mass_change_transport;
+};
+
+/// @brief Strang-split, adaptive integrator. The parts are optional: a run without reactions or
+/// without chemotaxis simply skips those stages.
+class SplitIntegrator {
+ public:
+  /// @pre the parts agree on the number of species
+  SplitIntegrator(DiffusionSolver diffusion, std::optional<ChemotaxisSolver> chemotaxis,
+                  std::unique_ptr<ReactionStepper> reactions, StepControl control,
+                  std::size_t num_species);
+
+  /// @brief Advance @p fields from @p t_h to exactly @p t_end_h (t_h is updated). The last step
+  /// is shortened to land on t_end_h; the step size carries over to the next call.
+  /// @throws core::NumericalError when the step falls below dt_min_h, or a NaN/Inf appears
+  void advance_to(grid::FieldSet& fields, double& t_h, double t_end_h);
+
+  /// @brief Take one step of exactly @p dt_h with no control (tests and convergence studies).
+  void fixed_step(grid::FieldSet& fields, double dt_h);
+
+  /// @brief Track the mass balance (costs one extra pass per stage); on by default.
+  void set_track_mass(bool on) { _track_mass = on; }
+
+  const IntegratorStatistics& statistics() const { return _stats; }
+  const core::StageTimer& timer() const { return _timer; }
+  /// @brief The step size the next step will try.
+  double next_dt_h() const { return _dt_next_h; }
+
+  /// @brief The end-of-run report: time per stage, voxel-species updates per second, step
+  /// statistics and mass balance per species.
+  std::string report(const std::vector<std::string>& species_names) const;
+
+ private:
+  struct Attempt;
+  DiffusionSolver _diffusion;
+  std::optional<ChemotaxisSolver> _chemotaxis;
+  std::unique_ptr<ReactionStepper> _reactions;
+  StepControl _control;
+  ErrorWeights _weights;
+  std::size_t _num_species;
+  double _dt_next_h;
+  bool _track_mass = true;
+  IntegratorStatistics _stats;
+  core::StageTimer _timer;
+  std::optional<grid::FieldSet> _saved;  // state at the start of the step, for rejection
+};
+
+}  // namespace microheal::solver
