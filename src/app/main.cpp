@@ -1,1 +1,31 @@
-// placeholder
+// The `microheal` command line. Exit codes: 0 success, 1 a run that failed, 2 bad input.
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+
+#include "commands.hpp"
+#include "microheal/core/error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"microheal: simulate skin healing after microneedling (reaction-diffusion-chemotaxis)",
+               "microheal"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  microheal::app::add_info_command(app);
+  microheal::app::add_bench_command(app);
+  microheal::app::add_verify_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" with exit code 0 in CLI11; real parse errors are bad input.
+    const int cli_code = app.exit(e);
+    return cli_code == 0 ? 0 : 2;
+  } catch (const microheal::core::InputError& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}
