@@ -13,7 +13,8 @@ void add_bench_command(CLI::App& app) {
   auto* diffusion = bench->add_subcommand(
       "diffusion",
       "Time the implicit diffusion-decay step on an N^3 grid: ns per voxel*species*step, bytes per "
-      "voxel*species, this machine's STREAM triad bandwidth and the fraction of the bandwidth bound");
+      "voxel*species, this machine's STREAM triad bandwidth and the fraction of the bandwidth "
+      "bound");
   auto config = std::make_shared<perf::DiffusionBenchConfig>();
   auto json = std::make_shared<bool>(false);
   diffusion->add_option("--grid", config->grid, "Voxels per axis N (N^3 grid)")
@@ -28,8 +29,9 @@ void add_bench_command(CLI::App& app) {
   diffusion->add_option("--threads", config->threads, "OpenMP threads")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  diffusion->add_option("--diffusion-number", config->diffusion_number,
-                        "D dt / dx^2 of the fastest species")
+  diffusion
+      ->add_option("--diffusion-number", config->diffusion_number,
+                   "D dt / dx^2 of the fastest species")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   diffusion->add_flag("--json", *json, "Print one JSON object instead of text");
@@ -40,7 +42,8 @@ void add_bench_command(CLI::App& app) {
           "{{\"benchmark\": \"diffusion\", \"grid\": {}, \"species\": {}, \"steps\": {}, "
           "\"threads\": {}, \"ns_per_voxel_species_step\": {:.4f}, \"bytes_per_voxel_species\": "
           "{:.3f}, \"solver_bytes_per_voxel_species\": {:.3f}, \"stream_triad_gb_per_s\": {:.3f}, "
-          "\"bandwidth_bound_fraction\": {:.4f}, \"seconds_total\": {:.4f}, \"min_value\": {:.6g}}}\n",
+          "\"bandwidth_bound_fraction\": {:.4f}, \"seconds_total\": {:.4f}, \"min_value\": "
+          "{:.6g}}}\n",
           r.grid, r.species, r.steps, r.threads, r.ns_per_voxel_species_step,
           r.bytes_per_voxel_species, r.solver_bytes_per_voxel_species, r.stream_triad_gb_per_s,
           r.bandwidth_bound_fraction, r.seconds_total, r.min_value);
@@ -53,8 +56,9 @@ void add_bench_command(CLI::App& app) {
     fmt::print("bytes_per_voxel_species        {:.2f} (fields 8.00 + solver {:.2f})\n",
                r.bytes_per_voxel_species, r.solver_bytes_per_voxel_species);
     fmt::print("stream_triad_gb_per_s          {:.2f}\n", r.stream_triad_gb_per_s);
-    fmt::print("bandwidth_bound_fraction       {:.3f} (16 B per voxel*species*step at triad speed)\n",
-               r.bandwidth_bound_fraction);
+    fmt::print(
+        "bandwidth_bound_fraction       {:.3f} (16 B per voxel*species*step at triad speed)\n",
+        r.bandwidth_bound_fraction);
     fmt::print("seconds_total                  {:.3f}\n", r.seconds_total);
   });
 }

@@ -7,8 +7,9 @@
 #include "microheal/core/error.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"microheal: simulate skin healing after microneedling (reaction-diffusion-chemotaxis)",
-               "microheal"};
+  CLI::App app{
+      "microheal: simulate skin healing after microneedling (reaction-diffusion-chemotaxis)",
+      "microheal"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
   microheal::app::add_info_command(app);

@@ -17,7 +17,8 @@ void StageTimer::add(std::string_view name, double seconds) {
 
 double StageTimer::total_seconds() const {
   double total = 0.0;
-  for (const auto& s : _stages) total += s.seconds;
+  for (const auto& s : _stages)
+    total += s.seconds;
   return total;
 }
 

@@ -8,7 +8,8 @@ namespace microheal::grid {
 
 Boundary Boundary::periodic_all() {
   Boundary b;
-  for (auto& f : b.faces) f.kind = BoundaryKind::periodic;
+  for (auto& f : b.faces)
+    f.kind = BoundaryKind::periodic;
   return b;
 }
 
@@ -35,12 +36,18 @@ void Boundary::validate(std::string_view what) const {
 
 std::string_view face_name(Face f) {
   switch (f) {
-    case Face::x_low: return "x_low";
-    case Face::x_high: return "x_high";
-    case Face::y_low: return "y_low";
-    case Face::y_high: return "y_high";
-    case Face::z_low: return "z_low";
-    case Face::z_high: return "z_high";
+    case Face::x_low:
+      return "x_low";
+    case Face::x_high:
+      return "x_high";
+    case Face::y_low:
+      return "y_low";
+    case Face::y_high:
+      return "y_high";
+    case Face::z_low:
+      return "z_low";
+    case Face::z_high:
+      return "z_high";
   }
   return "unknown";
 }

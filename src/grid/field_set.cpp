@@ -9,12 +9,14 @@ namespace microheal::grid {
 
 FieldSet::FieldSet(const Grid& grid, std::vector<std::string> names)
     : _grid(grid), _names(std::move(names)) {
-  if (_names.empty()) throw core::InputError("field set: at least one species is required");
+  if (_names.empty())
+    throw core::InputError("field set: at least one species is required");
   const std::set<std::string> unique(_names.begin(), _names.end());
   if (unique.size() != _names.size()) {
     throw core::InputError("field set: species names must be unique");
   }
-  _data.assign(_names.size(), std::vector<double>(static_cast<std::size_t>(grid.num_voxels()), 0.0));
+  _data.assign(_names.size(),
+               std::vector<double>(static_cast<std::size_t>(grid.num_voxels()), 0.0));
 }
 
 std::size_t FieldSet::species_index(std::string_view name) const {
@@ -47,8 +49,10 @@ double deterministic_sum(const Grid& grid, std::span<const double> values) {
   double total = 0.0;
   for (Index k = 0; k < grid.nz(); ++k) {
     double partial = 0.0;
-    const auto row = values.subspan(static_cast<std::size_t>(k * plane), static_cast<std::size_t>(plane));
-    for (const double v : row) partial += v;
+    const auto row =
+        values.subspan(static_cast<std::size_t>(k * plane), static_cast<std::size_t>(plane));
+    for (const double v : row)
+      partial += v;
     total += partial;
   }
   return total;

@@ -30,7 +30,8 @@ Grid::Grid(std::array<Index, 3> extent, std::array<double, 3> spacing_mm,
 
 int Grid::active_dimensions() const {
   int n = 0;
-  for (const Index e : _extent) n += e > 1 ? 1 : 0;
+  for (const Index e : _extent)
+    n += e > 1 ? 1 : 0;
   return n;
 }
 

@@ -19,7 +19,8 @@ namespace microheal::perf {
 namespace {
 
 void require(bool ok, const std::string& message) {
-  if (!ok) throw core::InputError(message);
+  if (!ok)
+    throw core::InputError(message);
 }
 
 }  // namespace
@@ -76,7 +77,8 @@ DiffusionBenchResult run_diffusion_bench(const DiffusionBenchConfig& config) {
   diffusion.step(fields, dt_h, weights);  // warm-up: builds the line tables for h and h/2
 
   const auto start = std::chrono::steady_clock::now();
-  for (int step = 0; step < config.steps; ++step) diffusion.step(fields, dt_h, weights);
+  for (int step = 0; step < config.steps; ++step)
+    diffusion.step(fields, dt_h, weights);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -90,8 +92,7 @@ DiffusionBenchResult run_diffusion_bench(const DiffusionBenchConfig& config) {
   r.ns_per_voxel_species_step = seconds / updates * 1e9;
   const double cells = static_cast<double>(g.num_voxels()) * config.species;
   r.solver_bytes_per_voxel_species = static_cast<double>(diffusion.bytes_held()) / cells;
-  r.bytes_per_voxel_species =
-      static_cast<double>(fields.bytes() + diffusion.bytes_held()) / cells;
+  r.bytes_per_voxel_species = static_cast<double>(fields.bytes() + diffusion.bytes_held()) / cells;
   double min_value = 1e300;
   for (int s = 0; s < config.species; ++s) {
     const auto u = fields[static_cast<std::size_t>(s)];

@@ -43,7 +43,8 @@ struct Boundary {
   static Boundary zero_flux() { return Boundary{}; }
   /// @brief Periodic on all six faces.
   static Boundary periodic_all();
-  /// @brief Periodic in x and y (a lateral tile of a repeating pattern), zero flux at top and bottom.
+  /// @brief Periodic in x and y (a lateral tile of a repeating pattern), zero flux at top and
+  /// bottom.
   static Boundary periodic_xy();
 
   /// @brief Throws core::InputError if a periodic face is paired with a non-periodic one.

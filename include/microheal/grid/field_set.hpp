@@ -35,14 +35,18 @@ class FieldSet {
   /// @brief Copy all values from @p other (same grid shape and species count).
   void copy_from(const FieldSet& other);
   /// @brief Swap the storage of one species with the same species of @p other (O(1)).
-  void swap_species(std::size_t species, FieldSet& other) { _data[species].swap(other._data[species]); }
+  void swap_species(std::size_t species, FieldSet& other) {
+    _data[species].swap(other._data[species]);
+  }
 
   /// @brief Sum over all voxels of @p species times the voxel volume (mm^3 * unit).
   /// Summed plane by plane in a fixed order, so the result does not depend on the thread count.
   double integral(std::size_t species) const;
 
   /// @brief Bytes held by the field arrays.
-  std::size_t bytes() const { return _data.size() * static_cast<std::size_t>(_grid.num_voxels()) * sizeof(double); }
+  std::size_t bytes() const {
+    return _data.size() * static_cast<std::size_t>(_grid.num_voxels()) * sizeof(double);
+  }
 
  private:
   Grid _grid;

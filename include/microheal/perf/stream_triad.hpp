@@ -9,9 +9,9 @@ namespace microheal::perf {
 
 /// @brief Result of a triad measurement.
 struct TriadResult {
-  double gb_per_s = 0.0;         ///< best of the repetitions, counting 24 bytes per element
-  std::size_t elements = 0;      ///< array length used
-  int threads = 0;               ///< OpenMP threads used
+  double gb_per_s = 0.0;     ///< best of the repetitions, counting 24 bytes per element
+  std::size_t elements = 0;  ///< array length used
+  int threads = 0;           ///< OpenMP threads used
 };
 
 /// @brief Measure the STREAM triad bandwidth with the current OpenMP thread count.

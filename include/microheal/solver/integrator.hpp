@@ -43,13 +43,17 @@ struct IntegratorStatistics {
   long steps_rejected_negative = 0;  ///< rejected because a value fell below tolerance
   double dt_smallest_h = 0.0;
   double dt_largest_h = 0.0;
+  /// @brief Work counters, summed over every attempt (rejected ones included: they cost the same).
   long chemotaxis_sub_steps = 0;
-  long reaction_voxels_active = 0;
-  long reaction_voxels_resting = 0;
+  long reaction_voxels_active = 0;   ///< voxel updates integrated (two reaction stages per step)
+  long reaction_voxels_resting = 0;  ///< voxel updates skipped as resting
   /// @brief Per species: integral at the start of the first step, at the end of the last, the
   /// sum of changes made by the reaction stages and by the transport stages (chemotaxis and
   /// diffusion). With zero-flux or periodic faces the transport change is round-off.
   std::vector<double> mass_initial, mass_final, mass_change_reaction, mass_change_transport;
+  /// @brief Per species: changes made by the caller between calls (injuries applied to the
+  /// fields), so that initial + reaction + transport + external - final is round-off.
+  std::vector<double> mass_change_external;
 };
 
 /// @brief Strang-split, adaptive integrator. The parts are optional: a run without reactions or
@@ -81,8 +85,23 @@ class SplitIntegrator {
   /// statistics and mass balance per species.
   std::string report(const std::vector<std::string>& species_names) const;
 
+  /// @brief The step-size control in use.
+  const StepControl& control() const { return _control; }
+
  private:
   struct Attempt;
+  /// @brief Run the five stages R C D C R on @p fields in place, then the NaN/negative check.
+  Attempt attempt(grid::FieldSet& fields, double dt_h);
+  /// @brief Book an accepted attempt of @p dt_h into the statistics.
+  void accept(const Attempt& result, double dt_h);
+  /// @brief Per-species integrals of @p fields (deterministic), timed as a stage.
+  std::vector<double> masses(const grid::FieldSet& fields);
+  /// @brief Start mass tracking on the first call, and book changes made between calls.
+  void begin_call(const grid::FieldSet& fields);
+  /// @brief Shared fixed-step path (fixed_step and advance_to without control): no rollback.
+  void uncontrolled_step(grid::FieldSet& fields, double dt_h, double t_h);
+  /// @brief The adaptive path of advance_to.
+  void advance_adaptive(grid::FieldSet& fields, double& t_h, double t_end_h);
   DiffusionSolver _diffusion;
   std::optional<ChemotaxisSolver> _chemotaxis;
   std::unique_ptr<ReactionStepper> _reactions;
@@ -93,6 +112,8 @@ class SplitIntegrator {
   bool _track_mass = true;
   IntegratorStatistics _stats;
   core::StageTimer _timer;
+  std::size_t _num_voxels;
+  std::vector<double> _mass_now;  // integrals after the last accepted step (mass tracking only)
   std::optional<grid::FieldSet> _saved;  // state at the start of the step, for rejection
 };
 

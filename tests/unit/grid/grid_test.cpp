@@ -42,9 +42,9 @@ TEST_CASE("boundary presets and periodic pairing", "[grid]") {
 
   grid::Boundary broken;
   broken.at(grid::Face::y_low).kind = grid::BoundaryKind::periodic;
-  CHECK_THROWS_WITH(broken.validate("cytokine"),
-                    Catch::Contains("cytokine") && Catch::Contains("y_high") &&
-                        Catch::Contains("periodic"));
+  CHECK_THROWS_WITH(broken.validate("cytokine"), Catch::Contains("cytokine") &&
+                                                     Catch::Contains("y_high") &&
+                                                     Catch::Contains("periodic"));
 }
 
 TEST_CASE("field set is structure of arrays with a deterministic integral", "[grid]") {

@@ -1,0 +1,218 @@
+#include "microheal/io/checkpoint.hpp"
+
+#include <cstdint>
+#include <sstream>
+#include <string_view>
+
+#include "microheal/core/error.hpp"
+#include "microheal/io/atomic_file.hpp"
+#include "microheal/io/hdf5.hpp"
+
+namespace microheal::io {
+
+namespace {
+
+constexpr std::string_view format_name = "microheal-checkpoint";
+constexpr std::int64_t format_version = 1;
+
+void check_name(const std::filesystem::path& path, std::string_view kind, const std::string& name) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
+    throw core::RunError("cannot write checkpoint '" + path.string() + "': " + std::string(kind) +
+                         " name '" + name + "' must be non-empty and contain no '/'");
+  }
+}
+
+std::string text(const std::array<Index, 3>& values) {
+  return std::to_string(values[0]) + " x " + std::to_string(values[1]) + " x " +
+         std::to_string(values[2]);
+}
+
+std::string text(const std::array<double, 3>& values) {
+  std::ostringstream out;
+  out.precision(17);
+  out << "(" << values[0] << ", " << values[1] << ", " << values[2] << ")";
+  return out.str();
+}
+
+std::string text(const std::vector<std::string>& names) {
+  std::string out = "[";
+  for (std::size_t n = 0; n < names.size(); ++n) {
+    out += (n > 0 ? ", " : "") + names[n];
+  }
+  return out + "]";
+}
+
+template <class T, std::size_t N>
+std::array<T, N> to_array(const std::vector<T>& values, const std::string& what) {
+  if (values.size() != N) {
+    throw core::InputError(what + " has " + std::to_string(values.size()) + " values, expected " +
+                           std::to_string(N));
+  }
+  std::array<T, N> out{};
+  std::copy(values.begin(), values.end(), out.begin());
+  return out;
+}
+
+// Throws InputError unless @p dataset stores exactly @p type (so reads are bit for bit, never a
+// silent conversion).
+void expect_type(const h5::Dataset& dataset, h5::ElementType type) {
+  if (dataset.type().element_type() != type) {
+    throw core::InputError("dataset '" + dataset.where() + "' is not " +
+                           std::string(h5::element_type_name(type)));
+  }
+}
+
+// Runs @p body, turning any HDF5 or format failure into an InputError that names the file: a
+// checkpoint that cannot be read is bad input to the restart, not a failing run.
+template <class F>
+auto reading(const std::filesystem::path& path, F&& body) {
+  const std::string prefix = "checkpoint '" + path.string() + "': ";
+  if (!std::filesystem::exists(path)) {
+    throw core::InputError(prefix + "no such file");
+  }
+  try {
+    return body();
+  } catch (const core::InputError& e) {
+    throw core::InputError(prefix + e.what());
+  } catch (const core::RunError& e) {
+    throw core::InputError(prefix + "corrupt or unreadable: " + e.what());
+  }
+}
+
+CheckpointHeader header_of(const h5::File& file) {
+  if (!file.has_attribute("format") || file.read_string_attribute("format") != format_name) {
+    throw core::InputError("not a microheal checkpoint (no format attribute \"" +
+                           std::string(format_name) + "\")");
+  }
+  const auto version = file.read_attribute<std::int64_t>("format_version");
+  if (version.size() != 1 || version[0] != format_version) {
+    throw core::InputError("unsupported checkpoint format version (this build reads " +
+                           std::to_string(format_version) + ")");
+  }
+  CheckpointHeader header;
+  const h5::Group grid = file.open_group("grid");
+  header.extent = to_array<Index, 3>(grid.read_attribute<std::int64_t>("extent"), "grid extent");
+  header.spacing_mm =
+      to_array<double, 3>(grid.read_attribute<double>("spacing_mm"), "grid spacing_mm");
+  header.origin_mm =
+      to_array<double, 3>(grid.read_attribute<double>("origin_mm"), "grid origin_mm");
+  header.species = file.open_group("species").child_names();
+  return header;
+}
+
+}  // namespace
+
+void write_checkpoint(const std::filesystem::path& path, const grid::FieldSet& fields,
+                      const CheckpointState& state) {
+  for (const auto& [name, value] : state.scalars) {
+    check_name(path, "scalar", name);
+  }
+  for (const auto& [name, value] : state.float64_arrays) {
+    check_name(path, "float64 array", name);
+  }
+  for (const auto& [name, value] : state.uint64_arrays) {
+    check_name(path, "uint64 array", name);
+  }
+  for (const auto& name : fields.names()) {
+    check_name(path, "species", name);
+  }
+  const grid::Grid& g = fields.grid();
+  const std::array<std::uint64_t, 3> dims{static_cast<std::uint64_t>(g.nz()),
+                                          static_cast<std::uint64_t>(g.ny()),
+                                          static_cast<std::uint64_t>(g.nx())};
+  produce_file_atomically(path, [&](const std::filesystem::path& temp) {
+    h5::File file = h5::File::create(temp);
+    file.write_string_attribute("format", format_name);
+    file.write_scalar_attribute<std::int64_t>("format_version", format_version);
+    {
+      const h5::Group grid = file.create_group("grid");
+      grid.write_attribute<std::int64_t>("extent", g.extent());
+      grid.write_attribute<double>("spacing_mm", g.spacing_mm());
+      grid.write_attribute<double>("origin_mm", g.origin_mm());
+      // Creation order is tracked so that reading returns the species in the FieldSet's order.
+      const h5::Group species = file.create_group("species", /*track_order=*/true);
+      for (std::size_t s = 0; s < fields.num_species(); ++s) {
+        species.write_dataset<double>(fields.names()[s], fields[s], dims);
+      }
+      const h5::Group scalars = file.create_group("scalars", true);
+      for (const auto& [name, value] : state.scalars) {
+        scalars.write_dataset<double>(name, std::span<const double>(&value, 1), {});
+      }
+      const h5::Group float64_arrays = file.create_group("float64_arrays", true);
+      for (const auto& [name, values] : state.float64_arrays) {
+        float64_arrays.write_dataset<double>(name, values);
+      }
+      const h5::Group uint64_arrays = file.create_group("uint64_arrays", true);
+      for (const auto& [name, values] : state.uint64_arrays) {
+        uint64_arrays.write_dataset<std::uint64_t>(name, values);
+      }
+    }
+    file.close();
+  });
+}
+
+CheckpointHeader read_checkpoint_header(const std::filesystem::path& path) {
+  return reading(path, [&] { return header_of(h5::File::open(path)); });
+}
+
+CheckpointState read_checkpoint(const std::filesystem::path& path, grid::FieldSet& fields) {
+  return reading(path, [&] {
+    const h5::File file = h5::File::open(path);
+    const CheckpointHeader header = header_of(file);
+    const grid::Grid& g = fields.grid();
+    if (header.extent != g.extent()) {
+      throw core::InputError("grid is " + text(header.extent) + " voxels, the run expects " +
+                             text(g.extent()));
+    }
+    if (header.spacing_mm != g.spacing_mm()) {
+      throw core::InputError("grid spacing is " + text(header.spacing_mm) +
+                             " mm, the run expects " + text(g.spacing_mm()));
+    }
+    if (header.origin_mm != g.origin_mm()) {
+      throw core::InputError("grid origin is " + text(header.origin_mm) + " mm, the run expects " +
+                             text(g.origin_mm()));
+    }
+    if (header.species != fields.names()) {
+      throw core::InputError("species are " + text(header.species) + ", the run expects " +
+                             text(fields.names()));
+    }
+    const std::vector<std::uint64_t> dims{static_cast<std::uint64_t>(g.nz()),
+                                          static_cast<std::uint64_t>(g.ny()),
+                                          static_cast<std::uint64_t>(g.nx())};
+    const h5::Group species = file.open_group("species");
+    for (std::size_t s = 0; s < fields.num_species(); ++s) {
+      const h5::Dataset dataset = species.open_dataset(fields.names()[s]);
+      expect_type(dataset, h5::ElementType::float64);
+      if (dataset.dims() != dims) {
+        throw core::InputError("dataset '" + dataset.where() + "' does not have shape [nz,ny,nx]");
+      }
+      dataset.read_into<double>(fields[s]);
+    }
+    CheckpointState state;
+    const h5::Group scalars = file.open_group("scalars");
+    for (const auto& name : scalars.child_names()) {
+      const h5::Dataset dataset = scalars.open_dataset(name);
+      expect_type(dataset, h5::ElementType::float64);
+      const std::vector<double> value = dataset.read<double>();
+      if (value.size() != 1) {
+        throw core::InputError("dataset '" + dataset.where() + "' is not a scalar");
+      }
+      state.scalars.emplace(name, value[0]);
+    }
+    const h5::Group float64_arrays = file.open_group("float64_arrays");
+    for (const auto& name : float64_arrays.child_names()) {
+      const h5::Dataset dataset = float64_arrays.open_dataset(name);
+      expect_type(dataset, h5::ElementType::float64);
+      state.float64_arrays.emplace(name, dataset.read<double>());
+    }
+    const h5::Group uint64_arrays = file.open_group("uint64_arrays");
+    for (const auto& name : uint64_arrays.child_names()) {
+      const h5::Dataset dataset = uint64_arrays.open_dataset(name);
+      expect_type(dataset, h5::ElementType::uint64);
+      state.uint64_arrays.emplace(name, dataset.read<std::uint64_t>());
+    }
+    return state;
+  });
+}
+
+}  // namespace microheal::io

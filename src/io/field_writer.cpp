@@ -1,0 +1,616 @@
+#include "microheal/io/field_writer.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <system_error>
+
+#include "microheal/core/error.hpp"
+#include "microheal/io/atomic_file.hpp"
+#include "microheal/io/hdf5.hpp"
+
+namespace microheal::io {
+
+namespace {
+
+// Shortest text that reads back as the same double, so times, origins and spacings survive the
+// round trip through JSON and XML exactly.
+std::string format_double(double value) {
+  std::array<char, 32> buffer{};
+  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  return {buffer.data(), result.ptr};
+}
+
+std::string json_escape(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          constexpr std::string_view hex = "0123456789abcdef";
+          out += "\\u00";
+          out += hex[static_cast<unsigned char>(c) >> 4];
+          out += hex[static_cast<unsigned char>(c) & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// 'text' in quotes. Appended piece by piece: g++ 12 reports a false -Wrestrict for
+// "'" + string + "'".
+std::string in_quotes(std::string_view text) {
+  std::string out = "'";
+  out += text;
+  out += '\'';
+  return out;
+}
+
+std::string snapshot_name(std::uint64_t index) {
+  std::string digits = std::to_string(index);
+  if (digits.size() < 6) {
+    digits.insert(0, 6 - digits.size(), '0');
+  }
+  return std::string(FieldSeriesWriter::fields_dir_name) + "/f_" + digits + ".hdf";
+}
+
+// Output number of "fields/f_000012.hdf" (12); nullopt for any other name.
+std::optional<std::uint64_t> snapshot_index(std::string_view file) {
+  const std::string prefix = std::string(FieldSeriesWriter::fields_dir_name) + "/f_";
+  constexpr std::string_view suffix = ".hdf";
+  if (file.size() <= prefix.size() + suffix.size() || !file.starts_with(prefix) ||
+      !file.ends_with(suffix)) {
+    return std::nullopt;
+  }
+  const std::string_view digits =
+      file.substr(prefix.size(), file.size() - prefix.size() - suffix.size());
+  std::uint64_t index = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+  if (error != std::errc() || end != digits.data() + digits.size() || digits.size() < 6) {
+    return std::nullopt;
+  }
+  return index;
+}
+
+// Species names become HDF5 link names and XDMF "file:path" references.
+void check_species_name(const std::string& name) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+      name.find(':') != std::string::npos) {
+    throw core::InputError("field output: species name '" + name +
+                           "' cannot be stored (it must be non-empty and contain no '/' or ':')");
+  }
+}
+
+// The species a snapshot writes, checked, with their indices in the FieldSet.
+std::vector<std::size_t> resolve_species(const grid::FieldSet& fields,
+                                         const SnapshotOptions& options) {
+  std::vector<std::size_t> indices;
+  if (options.species.empty()) {
+    for (std::size_t s = 0; s < fields.num_species(); ++s) {
+      indices.push_back(s);
+    }
+  } else {
+    for (const auto& name : options.species) {
+      const std::size_t s = fields.species_index(name);
+      if (std::find(indices.begin(), indices.end(), s) != indices.end()) {
+        throw core::InputError("field output: species '" + name + "' is listed twice");
+      }
+      indices.push_back(s);
+    }
+  }
+  for (const std::size_t s : indices) {
+    check_species_name(fields.names()[s]);
+  }
+  return indices;
+}
+
+std::vector<std::string> species_names(const grid::FieldSet& fields,
+                                       const std::vector<std::size_t>& indices) {
+  std::vector<std::string> names;
+  for (const std::size_t s : indices) {
+    names.push_back(fields.names()[s]);
+  }
+  return names;
+}
+
+void check_gzip_level(int level) {
+  if (level < 0 || level > 9) {
+    throw core::InputError("field output: gzip level must be in 0..9, got " +
+                           std::to_string(level));
+  }
+}
+
+// --- a minimal JSON reader, enough for .series files --------------------------------------------
+
+class JsonReader {
+ public:
+  JsonReader(std::string_view text, std::string file) : _text(text), _file(std::move(file)) {}
+
+  [[noreturn]] void fail(std::string_view what) const {
+    throw core::InputError("field series '" + _file + "': " + std::string(what) + " at offset " +
+                           std::to_string(_pos));
+  }
+  void skip_space() {
+    while (_pos < _text.size() && (_text[_pos] == ' ' || _text[_pos] == '\n' ||
+                                   _text[_pos] == '\r' || _text[_pos] == '\t')) {
+      ++_pos;
+    }
+  }
+  bool at_end() {
+    skip_space();
+    return _pos >= _text.size();
+  }
+  char peek() {
+    skip_space();
+    if (_pos >= _text.size()) {
+      fail("unexpected end of file");
+    }
+    return _text[_pos];
+  }
+  void expect(char c) {
+    if (peek() != c) {
+      fail(std::string("expected '") + c + "'");
+    }
+    ++_pos;
+  }
+  // Consumes @p c if it is next.
+  bool accept(char c) {
+    if (peek() == c) {
+      ++_pos;
+      return true;
+    }
+    return false;
+  }
+  std::string string() {
+    expect('"');
+    std::string out;
+    while (true) {
+      if (_pos >= _text.size()) {
+        fail("unterminated string");
+      }
+      const char c = _text[_pos++];
+      if (c == '"') {
+        return out;
+      }
+      if (c != '\\') {
+        out += c;
+        continue;
+      }
+      if (_pos >= _text.size()) {
+        fail("unterminated string");
+      }
+      const char e = _text[_pos++];
+      switch (e) {
+        case '"':
+        case '\\':
+        case '/':
+          out += e;
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'u':
+          out += unicode_escape();
+          break;
+        default:
+          fail("bad escape in string");
+      }
+    }
+  }
+  double number() {
+    skip_space();
+    const char* begin = _text.data() + _pos;
+    double value = 0.0;
+    const auto [end, error] = std::from_chars(begin, _text.data() + _text.size(), value);
+    if (error != std::errc()) {
+      fail("expected a number");
+    }
+    _pos += static_cast<std::size_t>(end - begin);
+    return value;
+  }
+  // Skips any value (for keys this reader does not use).
+  void skip_value() {
+    const char c = peek();
+    if (c == '"') {
+      string();
+    } else if (c == '{') {
+      ++_pos;
+      if (!accept('}')) {
+        do {
+          string();
+          expect(':');
+          skip_value();
+        } while (accept(','));
+        expect('}');
+      }
+    } else if (c == '[') {
+      ++_pos;
+      if (!accept(']')) {
+        do {
+          skip_value();
+        } while (accept(','));
+        expect(']');
+      }
+    } else if (literal("true") || literal("false") || literal("null")) {
+      return;
+    } else {
+      number();
+    }
+  }
+
+ private:
+  bool literal(std::string_view word) {
+    if (_text.substr(_pos).starts_with(word)) {
+      _pos += word.size();
+      return true;
+    }
+    return false;
+  }
+  // \uXXXX as UTF-8 (basic plane only: our writer never emits surrogate pairs).
+  std::string unicode_escape() {
+    if (_pos + 4 > _text.size()) {
+      fail("bad \\u escape");
+    }
+    unsigned code = 0;
+    const auto [end, error] =
+        std::from_chars(_text.data() + _pos, _text.data() + _pos + 4, code, 16);
+    if (error != std::errc() || end != _text.data() + _pos + 4) {
+      fail("bad \\u escape");
+    }
+    _pos += 4;
+    std::string out;
+    if (code < 0x80) {
+      out += static_cast<char>(code);
+    } else if (code < 0x800) {
+      out += static_cast<char>(0xc0 | (code >> 6));
+      out += static_cast<char>(0x80 | (code & 0x3f));
+    } else {
+      out += static_cast<char>(0xe0 | (code >> 12));
+      out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
+      out += static_cast<char>(0x80 | (code & 0x3f));
+    }
+    return out;
+  }
+
+  std::string_view _text;
+  std::string _file;
+  std::size_t _pos = 0;
+};
+
+void check_steps(const std::vector<SeriesStep>& steps, std::string_view source) {
+  for (std::size_t n = 0; n < steps.size(); ++n) {
+    if (!snapshot_index(steps[n].file)) {
+      throw core::InputError("field series " + std::string(source) + ": file name '" +
+                             steps[n].file + "' is not of the form fields/f_NNNNNN.hdf");
+    }
+    if (!std::isfinite(steps[n].time) || (n > 0 && !(steps[n].time > steps[n - 1].time))) {
+      throw core::InputError("field series " + std::string(source) +
+                             ": times must be finite and strictly increasing (step " +
+                             std::to_string(n) + ", '" + steps[n].file + "')");
+    }
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+void write_field_snapshot(const std::filesystem::path& path, const grid::FieldSet& fields,
+                          const SnapshotOptions& options) {
+  check_gzip_level(options.gzip_level);
+  const std::vector<std::size_t> species = resolve_species(fields, options);
+  const grid::Grid& g = fields.grid();
+  using grid::Axis;
+  const std::array<std::uint64_t, 3> dims{static_cast<std::uint64_t>(g.nz()),
+                                          static_cast<std::uint64_t>(g.ny()),
+                                          static_cast<std::uint64_t>(g.nx())};
+  const std::array<std::int64_t, 6> whole_extent{0, g.nx() - 1, 0, g.ny() - 1, 0, g.nz() - 1};
+  // VTK's points sit at the voxel centres, so the image origin is voxel (0,0,0)'s centre.
+  const std::array<double, 3> centre_origin{g.center_mm(Axis::x, 0), g.center_mm(Axis::y, 0),
+                                            g.center_mm(Axis::z, 0)};
+  constexpr std::array<double, 9> identity{1, 0, 0, 0, 1, 0, 0, 0, 1};
+  constexpr std::array<std::int64_t, 2> version{1, 0};
+  const h5::DatasetOptions storage{.gzip_level = options.gzip_level, .chunk_dims = {}};
+
+  produce_file_atomically(path, [&](const std::filesystem::path& temp) {
+    h5::File file = h5::File::create(temp);
+    {
+      const h5::Group vtkhdf = file.create_group("VTKHDF");
+      vtkhdf.write_attribute<std::int64_t>("Version", version);
+      vtkhdf.write_string_attribute("Type", "ImageData");
+      vtkhdf.write_attribute<std::int64_t>("WholeExtent", whole_extent);
+      vtkhdf.write_attribute<double>("Origin", centre_origin);
+      vtkhdf.write_attribute<double>("Spacing", g.spacing_mm());
+      vtkhdf.write_attribute<double>("Direction", identity);
+      const h5::Group point_data = vtkhdf.create_group("PointData");
+      std::vector<float> narrowed;
+      for (const std::size_t s : species) {
+        const std::span<const double> values = fields[s];
+        if (options.precision == Precision::float64) {
+          point_data.write_dataset<double>(fields.names()[s], values, dims, storage);
+        } else {
+          narrowed.resize(values.size());
+          std::transform(values.begin(), values.end(), narrowed.begin(),
+                         [](double v) { return static_cast<float>(v); });
+          point_data.write_dataset<float>(fields.names()[s], narrowed, dims, storage);
+        }
+      }
+    }
+    file.close();
+  });
+}
+
+std::vector<SeriesStep> read_field_series(const std::filesystem::path& series_path) {
+  std::ifstream in(series_path, std::ios::binary);
+  if (!in) {
+    throw core::InputError("field series '" + series_path.string() + "': cannot open the file");
+  }
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  JsonReader json(text, series_path.string());
+  std::vector<SeriesStep> steps;
+  bool have_version = false;
+  bool have_files = false;
+  json.expect('{');
+  if (!json.accept('}')) {
+    do {
+      const std::string key = json.string();
+      json.expect(':');
+      if (key == "file-series-version") {
+        if (json.string() != "1.0") {
+          json.fail("unsupported file-series-version (expected \"1.0\")");
+        }
+        have_version = true;
+      } else if (key == "files") {
+        have_files = true;
+        json.expect('[');
+        if (!json.accept(']')) {
+          do {
+            SeriesStep step;
+            bool have_name = false;
+            bool have_time = false;
+            json.expect('{');
+            do {
+              const std::string field = json.string();
+              json.expect(':');
+              if (field == "name") {
+                step.file = json.string();
+                have_name = true;
+              } else if (field == "time") {
+                step.time = json.number();
+                have_time = true;
+              } else {
+                json.skip_value();
+              }
+            } while (json.accept(','));
+            json.expect('}');
+            if (!have_name || !have_time) {
+              json.fail("a file entry needs both \"name\" and \"time\"");
+            }
+            steps.push_back(std::move(step));
+          } while (json.accept(','));
+          json.expect(']');
+        }
+      } else {
+        json.skip_value();
+      }
+    } while (json.accept(','));
+  }
+  json.expect('}');
+  if (!json.at_end()) {
+    json.fail("unexpected text after the JSON object");
+  }
+  if (!have_version || !have_files) {
+    json.fail("missing \"file-series-version\" or \"files\"");
+  }
+  check_steps(steps, in_quotes(series_path.string()));
+  return steps;
+}
+
+std::string field_series_json(const std::vector<SeriesStep>& steps) {
+  std::string out = "{\n  \"file-series-version\": \"1.0\",\n  \"files\": [\n";
+  for (std::size_t n = 0; n < steps.size(); ++n) {
+    out += "    { \"name\": \"" + json_escape(steps[n].file) +
+           "\", \"time\": " + format_double(steps[n].time) + " }";
+    out += n + 1 < steps.size() ? ",\n" : "\n";
+  }
+  out += "  ]\n}\n";
+  return out;
+}
+
+std::string field_series_xdmf(const std::vector<SeriesStep>& steps, const grid::Grid& grid,
+                              const std::vector<std::string>& species, Precision precision) {
+  // XDMF lists every axis slowest first: z y x (pitfall 1 of output-formats.md: x y z gives a
+  // plausible-looking but mirrored geometry).
+  const std::string point_dims = std::to_string(grid.nz() + 1) + " " +
+                                 std::to_string(grid.ny() + 1) + " " +
+                                 std::to_string(grid.nx() + 1);
+  const std::string cell_dims =
+      std::to_string(grid.nz()) + " " + std::to_string(grid.ny()) + " " + std::to_string(grid.nx());
+  const auto& o = grid.origin_mm();
+  const auto& d = grid.spacing_mm();
+  const std::string origin =
+      format_double(o[2]) + " " + format_double(o[1]) + " " + format_double(o[0]);
+  const std::string spacing =
+      format_double(d[2]) + " " + format_double(d[1]) + " " + format_double(d[0]);
+  const std::string bytes = precision == Precision::float64 ? "8" : "4";
+
+  std::ostringstream out;
+  out << "<?xml version=\"1.0\" ?>\n"
+      << "<Xdmf Version=\"2.0\">\n"
+      << "  <Domain>\n"
+      << "    <Grid Name=\"fields\" GridType=\"Collection\" CollectionType=\"Temporal\">\n";
+  for (const auto& step : steps) {
+    const std::string file = xml_escape(step.file);
+    // Named after the file ("f_000003"): a '/' in a grid name can confuse block naming.
+    const std::string grid_name = xml_escape(std::filesystem::path(step.file).stem().string());
+    out << "      <Grid Name=\"" << grid_name << "\" GridType=\"Uniform\">\n"
+        << "        <Time Value=\"" << format_double(step.time) << "\"/>\n"
+        << "        <Topology TopologyType=\"3DCoRectMesh\" Dimensions=\"" << point_dims << "\"/>\n"
+        << "        <Geometry GeometryType=\"ORIGIN_DXDYDZ\">\n"
+        << "          <DataItem Dimensions=\"3\" NumberType=\"Float\" Precision=\"8\" "
+           "Format=\"XML\">"
+        << origin << "</DataItem>\n"
+        << "          <DataItem Dimensions=\"3\" NumberType=\"Float\" Precision=\"8\" "
+           "Format=\"XML\">"
+        << spacing << "</DataItem>\n"
+        << "        </Geometry>\n";
+    for (const auto& name : species) {
+      const std::string n = xml_escape(name);
+      out << "        <Attribute Name=\"" << n << "\" AttributeType=\"Scalar\" Center=\"Cell\">\n"
+          << "          <DataItem Dimensions=\"" << cell_dims
+          << "\" NumberType=\"Float\" Precision=\"" << bytes << "\" Format=\"HDF\">" << file
+          << ":/VTKHDF/PointData/" << n << "</DataItem>\n"
+          << "        </Attribute>\n";
+    }
+    out << "      </Grid>\n";
+  }
+  out << "    </Grid>\n"
+      << "  </Domain>\n"
+      << "</Xdmf>\n";
+  return out.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+FieldSeriesWriter::FieldSeriesWriter(std::filesystem::path directory, SnapshotOptions options,
+                                     std::vector<SeriesStep> previous)
+    : _directory(std::move(directory)), _options(std::move(options)), _steps(std::move(previous)) {
+  check_gzip_level(_options.gzip_level);
+  check_steps(_steps, "in " + in_quotes(_directory.string()));
+  std::error_code error;
+  std::filesystem::create_directories(_directory / fields_dir_name, error);
+  if (error) {
+    throw core::RunError("cannot create output directory '" +
+                         (_directory / fields_dir_name).string() + "': " + error.message());
+  }
+}
+
+FieldSeriesWriter FieldSeriesWriter::resume(std::filesystem::path directory,
+                                            SnapshotOptions options) {
+  const std::filesystem::path series = directory / series_file_name;
+  std::vector<SeriesStep> previous;
+  if (std::filesystem::exists(series)) {
+    previous = read_field_series(series);
+  }
+  return {std::move(directory), std::move(options), std::move(previous)};
+}
+
+void FieldSeriesWriter::check_previous_step(const grid::FieldSet& fields,
+                                            const std::vector<std::string>& species,
+                                            const SeriesStep& previous) const {
+  const std::filesystem::path last = _directory / previous.file;
+  const std::string where =
+      "cannot resume the field series in '" + _directory.string() + "': '" + previous.file + "'";
+  try {
+    const h5::File file = h5::File::open(last);
+    const h5::Group vtkhdf = file.open_group("VTKHDF");
+    const grid::Grid& g = fields.grid();
+    const std::vector<std::int64_t> extent{0, g.nx() - 1, 0, g.ny() - 1, 0, g.nz() - 1};
+    const std::vector<double> spacing(g.spacing_mm().begin(), g.spacing_mm().end());
+    const std::vector<double> origin{g.center_mm(grid::Axis::x, 0), g.center_mm(grid::Axis::y, 0),
+                                     g.center_mm(grid::Axis::z, 0)};
+    if (vtkhdf.read_attribute<std::int64_t>("WholeExtent") != extent ||
+        vtkhdf.read_attribute<double>("Spacing") != spacing ||
+        vtkhdf.read_attribute<double>("Origin") != origin) {
+      throw core::InputError(where + " has a different grid than this run");
+    }
+    const h5::Group point_data = vtkhdf.open_group("PointData");
+    std::vector<std::string> stored = point_data.child_names();
+    std::vector<std::string> expected = species;
+    std::sort(stored.begin(), stored.end());
+    std::sort(expected.begin(), expected.end());
+    if (stored != expected) {
+      throw core::InputError(where + " holds other species than this run writes");
+    }
+    const h5::ElementType want = _options.precision == Precision::float64
+                                     ? h5::ElementType::float64
+                                     : h5::ElementType::float32;
+    for (const auto& name : species) {
+      if (point_data.open_dataset(name).type().element_type() != want) {
+        throw core::InputError(where + " stores '" + name + "' in another precision than " +
+                               std::string(h5::element_type_name(want)));
+      }
+    }
+  } catch (const core::RunError& e) {
+    throw core::InputError(where + " cannot be read: " + e.what());
+  }
+}
+
+const SeriesStep& FieldSeriesWriter::write(const grid::FieldSet& fields, double time) {
+  if (!std::isfinite(time)) {
+    throw core::RunError("field output in '" + _directory.string() + "': time is not finite");
+  }
+  const std::vector<std::string> species = species_names(fields, resolve_species(fields, _options));
+  // A restarted run writes again from its restart time: whatever the old run wrote at or after
+  // that time is superseded. Work on a copy so that a failed write leaves the list as on disk.
+  std::vector<SeriesStep> steps = _steps;
+  std::erase_if(steps, [time](const SeriesStep& step) { return step.time >= time; });
+  if (!steps.empty() && !_previous_checked) {
+    check_previous_step(fields, species, steps.back());
+  }
+  const std::uint64_t index = steps.empty() ? 0 : *snapshot_index(steps.back().file) + 1;
+  steps.push_back({snapshot_name(index), time});
+  write_field_snapshot(_directory / steps.back().file, fields, _options);
+  write_file_atomically(series_path(), field_series_json(steps));
+  write_file_atomically(xdmf_path(),
+                        field_series_xdmf(steps, fields.grid(), species, _options.precision));
+  _steps = std::move(steps);
+  _previous_checked = true;
+  return _steps.back();
+}
+
+}  // namespace microheal::io

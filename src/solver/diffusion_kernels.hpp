@@ -1,0 +1,639 @@
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "microheal/core/types.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/// @file
+/// @brief The inner loops of the fast diffusion path (private to the diffusion solver).
+///
+/// Every kernel is a template on the SIMD width W (GCC vector extensions: 1 = scalar, 2 = SSE2,
+/// 4 = AVX2) and is force-inlined into small entry functions that diffusion.cpp compiles once per
+/// instruction set, so one portable binary picks the widest set the CPU has at run time. The
+/// kernels take no decisions of their own: tables, pointers and per-slab coefficients come in
+/// argument structs. Vectors are passed by reference only, so no function boundary depends on
+/// the vector ABI.
+///
+/// Lines along x are contiguous in memory, so the x sweeps run W (or 2W) lines at once: a W x W
+/// block is loaded and transposed in registers, each column then advances W lines by one step.
+/// Lines along y and z run across the contiguous x direction, one vector of W lines per load.
+
+namespace microheal::solver::detail {
+
+template <int W>
+struct SimdType;
+template <>
+struct SimdType<1> {
+  using type = double;
+  using unaligned = double;
+};
+template <>
+struct SimdType<2> {
+  typedef double type __attribute__((vector_size(16)));
+  typedef double unaligned __attribute__((vector_size(16), aligned(8), may_alias));
+};
+template <>
+struct SimdType<4> {
+  typedef double type __attribute__((vector_size(32)));
+  typedef double unaligned __attribute__((vector_size(32), aligned(8), may_alias));
+};
+template <int W>
+using Vec = typename SimdType<W>::type;
+
+// Unaligned vector access through a may_alias type: one vmovupd, where memcpy into a vector can
+// be split into halves by the compiler.
+template <int W>
+[[gnu::always_inline]] inline void vload(Vec<W>& v, const double* p) {
+  v = *reinterpret_cast<const typename SimdType<W>::unaligned*>(p);
+}
+template <int W>
+[[gnu::always_inline]] inline void vstore(double* p, const Vec<W>& v) {
+  *reinterpret_cast<typename SimdType<W>::unaligned*>(p) = v;
+}
+template <int W>
+[[gnu::always_inline]] inline void vfill(Vec<W>& v, double s) {
+  if constexpr (W == 1) {
+    v = s;
+  } else {
+    for (int l = 0; l < W; ++l) v[l] = s;
+  }
+}
+template <int W>
+[[gnu::always_inline]] inline double lane(const Vec<W>& v, int l) {
+  if constexpr (W == 1) {
+    return v;
+  } else {
+    return v[l];
+  }
+}
+template <int W>
+[[gnu::always_inline]] inline void set_lane(Vec<W>& v, int l, double s) {
+  if constexpr (W == 1) {
+    v = s;
+  } else {
+    v[l] = s;
+  }
+}
+
+/// @brief Stores bypassing the caches (16-byte aligned @p p) for results that are not read again
+/// before the whole field has been swept: no read-for-ownership, one third less memory traffic.
+template <int W>
+[[gnu::always_inline]] inline void vstream(double* p, const Vec<W>& v) {
+#if defined(__SSE2__)
+  if constexpr (W == 4) {
+    _mm_stream_pd(p, __builtin_shufflevector(v, v, 0, 1));
+    _mm_stream_pd(p + 2, __builtin_shufflevector(v, v, 2, 3));
+  } else if constexpr (W == 2) {
+    _mm_stream_pd(p, v);
+  } else {
+    *p = v;
+  }
+#else
+  vstore<W>(p, v);
+#endif
+}
+
+/// @brief Orders this thread's streaming stores before what follows (a barrier's readers).
+inline void stream_fence() {
+#if defined(__SSE2__)
+  _mm_sfence();
+#endif
+}
+
+inline bool aligned16(const double* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 == 0; }
+
+/// @brief In-register transpose of a W x W block (rows <-> columns).
+template <int W>
+[[gnu::always_inline]] inline void transpose(std::array<Vec<W>, W>& r) {
+  if constexpr (W == 4) {
+    const Vec<4> t0 = __builtin_shufflevector(r[0], r[1], 0, 4, 2, 6);
+    const Vec<4> t1 = __builtin_shufflevector(r[0], r[1], 1, 5, 3, 7);
+    const Vec<4> t2 = __builtin_shufflevector(r[2], r[3], 0, 4, 2, 6);
+    const Vec<4> t3 = __builtin_shufflevector(r[2], r[3], 1, 5, 3, 7);
+    r[0] = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+    r[1] = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+    r[2] = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+    r[3] = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+  } else if constexpr (W == 2) {
+    const Vec<2> t0 = __builtin_shufflevector(r[0], r[1], 0, 2);
+    const Vec<2> t1 = __builtin_shufflevector(r[0], r[1], 1, 3);
+    r[0] = t0;
+    r[1] = t1;
+  }
+}
+
+/// @brief Non-owning view of the forward/back tables of one line type (see LineFactor).
+struct LineView {
+  const double* am = nullptr;
+  const double* m = nullptr;
+  const double* cp = nullptr;
+  double src_lo = 0.0;
+  double src_hi = 0.0;
+  const double* z = nullptr;  // non-null: cyclic (Sherman-Morrison correction)
+  double bg = 0.0;
+  double q = 0.0;
+};
+
+/// @brief Lines along x: NG groups of W rows, each solved with NT tables.
+struct XArgs {
+  static constexpr int max_rows = 8;
+  Index nx = 0;
+  std::array<const double*, max_rows> in{};              // NG * W input rows
+  std::array<LineView, 2> tab{};                          // NT tables
+  std::array<std::array<double*, max_rows>, 2> out{};     // per table, NG * W output rows
+  std::array<double*, 4> work{};                          // NG * NT arrays of nx * W doubles
+};
+
+// The pointers of XArgs copied into locals whose address never escapes: the kernels store
+// through may_alias vectors, after which anything read through a reference would be reloaded.
+template <int W, int NG, int NT>
+struct XLocal {
+  static constexpr int rows = NG * W;
+  static constexpr int chains = NG * NT;
+  Index nx;
+  std::array<const double*, rows> in;
+  std::array<std::array<double*, rows>, NT> out;
+  std::array<double*, chains> work;
+  std::array<const double*, NT> am, m, cp;
+  std::array<double, NT> src_lo, src_hi;
+
+  explicit XLocal(const XArgs& g) : nx(g.nx) {
+    for (int r = 0; r < rows; ++r) in[r] = g.in[r];
+    for (int t = 0; t < NT; ++t) {
+      for (int r = 0; r < rows; ++r) out[t][r] = g.out[t][r];
+      am[t] = g.tab[t].am;
+      m[t] = g.tab[t].m;
+      cp[t] = g.tab[t].cp;
+      src_lo[t] = g.tab[t].src_lo;
+      src_hi[t] = g.tab[t].src_hi;
+    }
+    for (int c = 0; c < chains; ++c) work[c] = g.work[c];
+  }
+};
+
+// Loads columns i0 .. i0+W-1 of the NG row groups, transposed: col[gi][q] holds column i0 + q
+// of the W rows of group gi. cnt < W (the ragged end of a row) gathers lane by lane.
+template <int W, int NG, int NT>
+[[gnu::always_inline]] inline void x_load(const XLocal<W, NG, NT>& x, Index i0, Index cnt,
+                                          std::array<std::array<Vec<W>, W>, NG>& col) {
+  for (int gi = 0; gi < NG; ++gi) {
+    if (cnt == W) {
+      for (int l = 0; l < W; ++l) vload<W>(col[gi][l], x.in[gi * W + l] + i0);
+      transpose<W>(col[gi]);
+    } else {
+      for (Index q = 0; q < cnt; ++q) {
+        for (int l = 0; l < W; ++l) set_lane<W>(col[gi][q], l, x.in[gi * W + l][i0 + q]);
+      }
+    }
+  }
+}
+
+// One forward step of every chain at column i: d = (x + s) m - am d.
+template <int W, int NG, int NT, bool Src>
+[[gnu::always_inline]] inline void x_forward_column(const XLocal<W, NG, NT>& x, Index i,
+                                                    const std::array<std::array<Vec<W>, W>, NG>& col,
+                                                    int q, std::array<Vec<W>, NG * NT>& d) {
+  for (int t = 0; t < NT; ++t) {
+    const double m = x.m[t][i];
+    const double am = x.am[t][i];
+    double s = 0.0;
+    if constexpr (Src) s = (i == 0 ? x.src_lo[t] : 0.0) + (i == x.nx - 1 ? x.src_hi[t] : 0.0);
+    for (int gi = 0; gi < NG; ++gi) {
+      Vec<W>& dd = d[gi * NT + t];
+      if constexpr (Src) {
+        dd = (col[gi][q] + s) * m - am * dd;
+      } else {
+        dd = col[gi][q] * m - am * dd;
+      }
+      vstore<W>(x.work[gi * NT + t] + i * W, dd);
+    }
+  }
+}
+
+template <int W, int NG, int NT>
+[[gnu::always_inline]] inline void x_rows(const XArgs& g) {
+  using V = Vec<W>;
+  constexpr int NC = NG * NT;  // independent chains, enough to hide the FMA latency
+  const XLocal<W, NG, NT> x(g);
+  const Index nx = x.nx;
+  const Index nb = nx / W * W;  // end of the full W x W blocks
+  std::array<V, NC> d;
+  for (auto& e : d) vfill<W>(e, 0.0);
+  std::array<std::array<V, W>, NG> col;
+  // Forward elimination; the first column has am = 0, so the zero start value drops out. Only
+  // the first and the last column carry boundary sources.
+  for (Index i0 = 0; i0 < nx; i0 += W) {
+    const Index cnt = std::min<Index>(W, nx - i0);
+    x_load<W, NG, NT>(x, i0, cnt, col);
+    if (cnt == W && i0 > 0 && i0 + W < nx) {
+      for (int q = 0; q < W; ++q) x_forward_column<W, NG, NT, false>(x, i0 + q, col, q, d);
+    } else {
+      for (Index q = 0; q < cnt; ++q) {
+        x_forward_column<W, NG, NT, true>(x, i0 + q, col, static_cast<int>(q), d);
+      }
+    }
+  }
+  bool cyclic = false;
+  for (int t = 0; t < NT; ++t) cyclic = cyclic || g.tab[t].z != nullptr;
+  std::array<V, NC> y;
+  for (auto& e : y) vfill<W>(e, 0.0);
+  if (!cyclic) {
+    // Back substitution (the last column has cp = 0), each finished W x W block transposed
+    // straight into the output rows.
+    for (Index i = nx - 1; i >= nb; --i) {
+      for (int c = 0; c < NC; ++c) {
+        V v;
+        vload<W>(v, x.work[c] + i * W);
+        y[c] = v - x.cp[c % NT][i] * y[c];
+        for (int l = 0; l < W; ++l) x.out[c % NT][(c / NT) * W + l][i] = lane<W>(y[c], l);
+      }
+    }
+    for (Index i0 = nb - W; i0 >= 0; i0 -= W) {
+      std::array<std::array<V, W>, NC> blk;
+      for (int q = W - 1; q >= 0; --q) {
+        for (int c = 0; c < NC; ++c) {
+          V v;
+          vload<W>(v, x.work[c] + (i0 + q) * W);
+          y[c] = v - x.cp[c % NT][i0 + q] * y[c];
+          blk[c][q] = y[c];
+        }
+      }
+      for (int c = 0; c < NC; ++c) {
+        transpose<W>(blk[c]);
+        for (int l = 0; l < W; ++l) vstore<W>(x.out[c % NT][(c / NT) * W + l] + i0, blk[c][l]);
+      }
+    }
+    return;
+  }
+  // Cyclic lines: back substitution in place, Sherman-Morrison correction, then the transpose.
+  for (Index i = nx - 1; i >= 0; --i) {
+    for (int c = 0; c < NC; ++c) {
+      V v;
+      vload<W>(v, x.work[c] + i * W);
+      y[c] = v - x.cp[c % NT][i] * y[c];
+      vstore<W>(x.work[c] + i * W, y[c]);
+    }
+  }
+  for (int c = 0; c < NC; ++c) {
+    const LineView& tb = g.tab[c % NT];
+    double* wk = x.work[c];
+    V y0;
+    V yn;
+    vload<W>(y0, wk);
+    vload<W>(yn, wk + (nx - 1) * W);
+    const V f = (y0 + tb.bg * yn) * tb.q;
+    const double* z = tb.z;
+    for (Index i = 0; i < nx; ++i) {
+      V v;
+      vload<W>(v, wk + i * W);
+      v -= f * z[i];
+      vstore<W>(wk + i * W, v);
+    }
+  }
+  for (int c = 0; c < NC; ++c) {
+    const double* wk = x.work[c];
+    for (Index i0 = 0; i0 < nx; i0 += W) {
+      const Index cnt = std::min<Index>(W, nx - i0);
+      std::array<V, W> blk;
+      if (cnt == W) {
+        for (int q = 0; q < W; ++q) vload<W>(blk[q], wk + (i0 + q) * W);
+        transpose<W>(blk);
+        for (int l = 0; l < W; ++l) vstore<W>(x.out[c % NT][(c / NT) * W + l] + i0, blk[l]);
+      } else {
+        for (Index q = 0; q < cnt; ++q) {
+          for (int l = 0; l < W; ++l) x.out[c % NT][(c / NT) * W + l][i0 + q] = wk[(i0 + q) * W + l];
+        }
+      }
+    }
+  }
+}
+
+/// @brief Lines along y of one z-slab, columns [c0, c1), then one step of the elimination along z
+/// for the same voxels: zf = (y + z_src) z_m - z_am * zbuf;  zbuf = out = zf.
+struct YArgs {
+  Index nx = 0;  // row stride
+  Index ny = 0;  // lines along y are solved only when ny > 1
+  Index c0 = 0;
+  Index c1 = 0;
+  double* b = nullptr;  // the slab (ny rows of nx), overwritten by the y solution
+  LineView tab{};
+  double z_m = 1.0;
+  double z_am = 0.0;
+  double z_src = 0.0;
+  double* zbuf = nullptr;  // running elimination along z (one slab)
+  double* out = nullptr;   // where the eliminated slab goes (one slab of the scratch field)
+  bool stream = false;     // out is not read again soon: bypass the caches
+};
+
+// The z step of one slab: zf = (y + src) m - am * zbuf. Kept in registers by the callers,
+// since stores through double* would otherwise force reloads of an argument struct.
+struct ZStep {
+  double m;
+  double am;
+  double src;
+};
+
+template <int W>
+[[gnu::always_inline]] inline void y_first_at(Index i, double* b0, double m, double s) {
+  Vec<W> x;
+  vload<W>(x, b0 + i);
+  vstore<W>(b0 + i, (x + s) * m);
+}
+template <int W>
+[[gnu::always_inline]] inline void y_forward_at(Index i, double* bj, const double* bp, double m,
+                                                double am) {
+  Vec<W> x;
+  Vec<W> p;
+  vload<W>(x, bj + i);
+  vload<W>(p, bp + i);
+  vstore<W>(bj + i, x * m - am * p);
+}
+template <int W>
+[[gnu::always_inline]] inline void y_forward_src_at(Index i, double* bj, const double* bp,
+                                                    double m, double am, double s) {
+  Vec<W> x;
+  Vec<W> p;
+  vload<W>(x, bj + i);
+  vload<W>(p, bp + i);
+  vstore<W>(bj + i, (x + s) * m - am * p);
+}
+template <int W>
+[[gnu::always_inline]] inline void y_back_at(Index i, double* bj, const double* bn, double cp) {
+  Vec<W> x;
+  Vec<W> n;
+  vload<W>(x, bj + i);
+  vload<W>(n, bn + i);
+  vstore<W>(bj + i, x - cp * n);
+}
+template <int W>
+[[gnu::always_inline]] inline void y_cyclic_at(Index i, double* bj, const double* b0,
+                                               const double* bn, double bg, double q, double z) {
+  Vec<W> x;
+  Vec<W> y0;
+  Vec<W> yn;
+  vload<W>(x, bj + i);
+  vload<W>(y0, b0 + i);
+  vload<W>(yn, bn + i);
+  vstore<W>(bj + i, x - (y0 + bg * yn) * q * z);
+}
+template <int W, bool Stream>
+[[gnu::always_inline]] inline void z_forward_at(Index i, const double* y, double* zb, double* out,
+                                                ZStep zs) {
+  Vec<W> x;
+  Vec<W> p;
+  vload<W>(x, y + i);
+  vload<W>(p, zb + i);
+  const Vec<W> r = (x + zs.src) * zs.m - zs.am * p;
+  vstore<W>(zb + i, r);
+  if constexpr (Stream) {
+    vstream<W>(out + i, r);
+  } else {
+    vstore<W>(out + i, r);
+  }
+}
+template <int W, bool Stream>
+[[gnu::always_inline]] inline void y_back_z_at(Index i, double* bj, const double* bn, double cp,
+                                               double* zb, double* out, ZStep zs) {
+  Vec<W> x;
+  Vec<W> n;
+  Vec<W> p;
+  vload<W>(x, bj + i);
+  vload<W>(n, bn + i);
+  vload<W>(p, zb + i);
+  const Vec<W> yv = x - cp * n;
+  vstore<W>(bj + i, yv);
+  const Vec<W> r = (yv + zs.src) * zs.m - zs.am * p;
+  vstore<W>(zb + i, r);
+  if constexpr (Stream) {
+    vstream<W>(out + i, r);
+  } else {
+    vstore<W>(out + i, r);
+  }
+}
+
+template <int W, bool Stream>
+[[gnu::always_inline]] inline void y_cols_impl(const YArgs& g) {
+  const Index nx = g.nx;
+  const Index ny = g.ny;
+  const Index c0 = g.c0;
+  const Index c1 = g.c1;
+  const Index cv = c0 + (c1 - c0) / W * W;  // end of the full vectors
+  double* const b = g.b;
+  double* const zbuf = g.zbuf;
+  double* const out = g.out;
+  const ZStep zs{g.z_m, g.z_am, g.z_src};
+  const LineView t = g.tab;
+  if (ny > 1) {
+    {
+      const double m0 = t.m[0];
+      const double s0 = t.src_lo;
+      for (Index i = c0; i < cv; i += W) y_first_at<W>(i, b, m0, s0);
+      for (Index i = cv; i < c1; ++i) y_first_at<1>(i, b, m0, s0);
+    }
+    for (Index j = 1; j < ny; ++j) {
+      double* bj = b + j * nx;
+      const double* bp = bj - nx;
+      const double m = t.m[j];
+      const double am = t.am[j];
+      const double s = j == ny - 1 ? t.src_hi : 0.0;
+      if (s != 0.0) {
+        for (Index i = c0; i < cv; i += W) y_forward_src_at<W>(i, bj, bp, m, am, s);
+        for (Index i = cv; i < c1; ++i) y_forward_src_at<1>(i, bj, bp, m, am, s);
+      } else {
+        for (Index i = c0; i < cv; i += W) y_forward_at<W>(i, bj, bp, m, am);
+        for (Index i = cv; i < c1; ++i) y_forward_at<1>(i, bj, bp, m, am);
+      }
+    }
+    if (t.z == nullptr) {
+      // Back substitution fused with the z step: each row is final once computed.
+      {
+        const Index o = (ny - 1) * nx;
+        for (Index i = c0; i < cv; i += W) z_forward_at<W, Stream>(i, b + o, zbuf + o, out + o, zs);
+        for (Index i = cv; i < c1; ++i) z_forward_at<1, false>(i, b + o, zbuf + o, out + o, zs);
+      }
+      for (Index j = ny - 2; j >= 0; --j) {
+        const Index o = j * nx;
+        const double cp = t.cp[j];
+        for (Index i = c0; i < cv; i += W) {
+          y_back_z_at<W, Stream>(i, b + o, b + o + nx, cp, zbuf + o, out + o, zs);
+        }
+        for (Index i = cv; i < c1; ++i) y_back_z_at<1, false>(i, b + o, b + o + nx, cp, zbuf + o, out + o, zs);
+      }
+      return;
+    }
+    for (Index j = ny - 2; j >= 0; --j) {
+      double* bj = b + j * nx;
+      const double cp = t.cp[j];
+      for (Index i = c0; i < cv; i += W) y_back_at<W>(i, bj, bj + nx, cp);
+      for (Index i = cv; i < c1; ++i) y_back_at<1>(i, bj, bj + nx, cp);
+    }
+    // Sherman-Morrison: rows 0 and ny-1 hold y_0 and y_{n-1}, so they are corrected last, from
+    // copies of their uncorrected values.
+    double* const first = b;
+    double* const last = b + (ny - 1) * nx;
+    for (Index j = 1; j + 1 < ny; ++j) {
+      double* bj = b + j * nx;
+      const double z = t.z[j];
+      for (Index i = c0; i < cv; i += W) y_cyclic_at<W>(i, bj, first, last, t.bg, t.q, z);
+      for (Index i = cv; i < c1; ++i) y_cyclic_at<1>(i, bj, first, last, t.bg, t.q, z);
+    }
+    for (Index i = c0; i < c1; ++i) {
+      const double y0 = first[i];
+      const double yn = last[i];
+      first[i] = y0 - (y0 + t.bg * yn) * t.q * t.z[0];
+      last[i] = yn - (y0 + t.bg * yn) * t.q * t.z[ny - 1];
+    }
+  }
+  for (Index j = 0; j < ny; ++j) {
+    const Index o = j * nx;
+    for (Index i = c0; i < cv; i += W) z_forward_at<W, Stream>(i, b + o, zbuf + o, out + o, zs);
+    for (Index i = cv; i < c1; ++i) z_forward_at<1, false>(i, b + o, zbuf + o, out + o, zs);
+  }
+}
+
+template <int W>
+[[gnu::always_inline]] inline void y_cols(const YArgs& g) {
+  if (g.stream && W > 1 && g.nx % 2 == 0 && aligned16(g.out + g.c0)) {
+    y_cols_impl<W, true>(g);
+  } else {
+    y_cols_impl<W, false>(g);
+  }
+}
+
+/// @brief Back substitution along z over one row: y = in - cp * zbuf; zbuf = y; out = y if given.
+struct ZBackArgs {
+  Index n = 0;
+  const double* in = nullptr;
+  double cp = 0.0;
+  double* zbuf = nullptr;
+  double* out = nullptr;
+};
+
+template <int W, bool Out>
+[[gnu::always_inline]] inline void z_back_at(Index i, const double* in, double cp, double* zbuf,
+                                             double* out) {
+  Vec<W> x;
+  Vec<W> p;
+  vload<W>(x, in + i);
+  vload<W>(p, zbuf + i);
+  const Vec<W> r = x - cp * p;
+  vstore<W>(zbuf + i, r);
+  if constexpr (Out) vstore<W>(out + i, r);
+}
+
+template <int W>
+[[gnu::always_inline]] inline void z_back_row(const ZBackArgs& g) {
+  const Index n = g.n;
+  const Index nv = n / W * W;
+  const double* const in = g.in;
+  const double cp = g.cp;
+  double* const zbuf = g.zbuf;
+  double* const out = g.out;
+  if (out != nullptr) {
+    for (Index i = 0; i < nv; i += W) z_back_at<W, true>(i, in, cp, zbuf, out);
+    for (Index i = nv; i < n; ++i) z_back_at<1, true>(i, in, cp, zbuf, out);
+  } else {
+    for (Index i = 0; i < nv; i += W) z_back_at<W, false>(i, in, cp, zbuf, out);
+    for (Index i = nv; i < n; ++i) z_back_at<1, false>(i, in, cp, zbuf, out);
+  }
+}
+
+/// @brief The last pass over one row: back substitution of the reverse z elimination of
+/// P(h/2)^2 u, the extrapolation u = 2 v - w and the largest weighted error
+/// |v - w| / (atol + rtol |u|). Candidates are found without division; only values that may
+/// exceed the running maximum are divided, so the maximum is exactly that of the formula.
+struct CombineArgs {
+  Index n = 0;
+  const double* vpp = nullptr;  // reverse-eliminated v
+  double crp = 0.0;
+  double* zbuf = nullptr;  // v of the previous slab, then of this one
+  const double* w = nullptr;
+  double* u = nullptr;
+  double atol = 0.0;
+  double rtol = 0.0;
+  double* max_error = nullptr;  // in/out
+};
+
+struct CombineScalars {
+  double crp;
+  double atol;
+  double rtol;
+  double mlo;
+};
+
+template <int W, bool Stream>
+[[gnu::always_inline]] inline void combine_at(Index i, const double* vpp, double* zbuf,
+                                              const double* w, double* u, CombineScalars c,
+                                              Vec<W>& tmax, Vec<W>& bad) {
+  Vec<W> x;
+  Vec<W> p;
+  Vec<W> wv;
+  vload<W>(x, vpp + i);
+  vload<W>(p, zbuf + i);
+  vload<W>(wv, w + i);
+  const Vec<W> v = x - c.crp * p;
+  vstore<W>(zbuf + i, v);
+  const Vec<W> uv = 2.0 * v - wv;
+  if constexpr (Stream) {
+    vstream<W>(u + i, uv);
+  } else {
+    vstore<W>(u + i, uv);
+  }
+  const Vec<W> e = v - wv;
+  const Vec<W> ae = e < 0.0 ? -e : e;
+  const Vec<W> au = uv < 0.0 ? -uv : uv;
+  const Vec<W> t = ae - c.mlo * (c.atol + c.rtol * au);
+  tmax = t > tmax ? t : tmax;
+  bad += t - t;  // NaN (and sticky) when t is NaN or infinite
+}
+
+template <int W>
+[[gnu::always_inline]] inline void combine_row(const CombineArgs& g) {
+  const Index n = g.n;
+  const double* const vpp = g.vpp;
+  double* const zbuf = g.zbuf;
+  const double* const w = g.w;
+  double* const u = g.u;
+  double m = *g.max_error;
+  // A value can only raise the maximum if |e| > m (atol + rtol |u|); the threshold is lowered by
+  // far more than the rounding of either side, so no candidate is missed.
+  const CombineScalars c{g.crp, g.atol, g.rtol, m * (1.0 - 1e-12)};
+  Vec<W> tmax;
+  Vec<W> bad;
+  Vec<1> tmax1 = -1.0;
+  Vec<1> bad1 = 0.0;
+  vfill<W>(tmax, -1.0);
+  vfill<W>(bad, 0.0);
+  const Index nv = n / W * W;
+  if (W > 1 && aligned16(u)) {
+    for (Index i = 0; i < nv; i += W) combine_at<W, true>(i, vpp, zbuf, w, u, c, tmax, bad);
+  } else {
+    for (Index i = 0; i < nv; i += W) combine_at<W, false>(i, vpp, zbuf, w, u, c, tmax, bad);
+  }
+  for (Index i = nv; i < n; ++i) combine_at<1, false>(i, vpp, zbuf, w, u, c, tmax1, bad1);
+  bool candidate = tmax1 > 0.0 || bad1 != bad1;
+  for (int l = 0; l < W; ++l) {
+    candidate = candidate || lane<W>(tmax, l) > 0.0 || lane<W>(bad, l) != lane<W>(bad, l);
+  }
+  if (!candidate) return;
+  for (Index i = 0; i < n; ++i) {
+    const double r = std::abs(zbuf[i] - w[i]) / (c.atol + c.rtol * std::abs(u[i]));
+    if (std::isnan(r)) {
+      m = std::numeric_limits<double>::quiet_NaN();
+      break;
+    }
+    m = std::max(m, r);
+  }
+  *g.max_error = m;
+}
+
+}  // namespace microheal::solver::detail
