@@ -17,4 +17,12 @@ void add_bench_command(CLI::App& app);
 /// @brief `microheal verify`: a quick verification demo (analytic solutions, front speeds).
 void add_verify_command(CLI::App& app);
 
+/// @brief `microheal run SCENARIO [-o DIR] [--set k=v]... [--threads N] [--resume|--overwrite]
+/// [--quiet]`: a protocol run with snapshots, time series, metrics, manifest and checkpoints.
+void add_run_command(CLI::App& app);
+
+/// @brief `microheal validate`, `microheal print-config` (scenario checks and the effective
+/// configuration) and `microheal keys` (the scenario key reference).
+void add_scenario_commands(CLI::App& app);
+
 }  // namespace microheal::app

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "hdf5_version.hpp"
 #include "microheal/core/version.hpp"
 
 namespace microheal::app {
@@ -18,7 +19,8 @@ void add_info_command(CLI::App& app) {
               << "C++ standard:    " << __cplusplus << '\n'
               << "OpenMP threads:  " << omp_get_max_threads() << " (OMP_NUM_THREADS or --threads)\n"
               << "Eigen:           " << EIGEN_WORLD_VERSION << '.' << EIGEN_MAJOR_VERSION << '.'
-              << EIGEN_MINOR_VERSION << '\n';
+              << EIGEN_MINOR_VERSION << '\n'
+              << "HDF5:            " << hdf5_build_version << " (built against)\n";
   });
 }
 

@@ -1,5 +1,6 @@
 // The `microheal` command line. Exit codes: 0 success, 1 a run that failed, 2 bad input.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <exception>
 #include <iostream>
 
@@ -15,6 +16,21 @@ int main(int argc, char** argv) {
   microheal::app::add_info_command(app);
   microheal::app::add_bench_command(app);
   microheal::app::add_verify_command(app);
+  microheal::app::add_run_command(app);
+  microheal::app::add_scenario_commands(app);
+  // CLI11 reports a mistyped command only as "a subcommand is required"; name it instead.
+  const auto subcommands = app.get_subcommands({});
+  const auto is_command = [&](const char* word) {
+    return std::any_of(subcommands.begin(), subcommands.end(),
+                       [&](const CLI::App* sub) { return sub->check_name(word); });
+  };
+  if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
+    std::cerr << "error: unknown command '" << argv[1] << "'; expected one of:";
+    for (const auto* sub : subcommands)
+      std::cerr << ' ' << sub->get_name();
+    std::cerr << " (see microheal --help)\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

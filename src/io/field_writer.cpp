@@ -349,19 +349,61 @@ void check_steps(const std::vector<SeriesStep>& steps, std::string_view source) 
 
 // ---------------------------------------------------------------------------------------------
 
+SnapshotLayout snapshot_layout(const grid::Grid& grid) {
+  SnapshotLayout layout;
+  for (int a = 0; a < 3; ++a) {
+    const auto axis = static_cast<grid::Axis>(a);
+    if (grid.extent(axis) > 1) {
+      layout.layers[a] = grid.extent(axis);
+      layout.spacing_mm[a] = grid.spacing_mm(axis);
+      layout.first_centre_mm[a] = grid.center_mm(axis, 0);
+    } else {
+      // Two half-voxel layers instead of one: VTK 9.1's and ParaView 5.11's vtkHDFReader
+      // overrun a heap buffer (and abort) on an image with a single point along y or z.
+      layout.layers[a] = 2;
+      layout.spacing_mm[a] = 0.5 * grid.spacing_mm(axis);
+      layout.first_centre_mm[a] = grid.origin_mm()[a] + 0.25 * grid.spacing_mm(axis);
+    }
+  }
+  return layout;
+}
+
+namespace {
+
+// Values of one species on the snapshot's layers ([z][y][x], x fastest), as @p T: a single voxel
+// along an axis is repeated on both of its half-voxel layers.
+template <class T>
+void expand_to_layers(const grid::Grid& grid, const SnapshotLayout& layout,
+                      std::span<const double> values, std::vector<T>& out) {
+  const auto [lx, ly, lz] = layout.layers;
+  out.resize(static_cast<std::size_t>(lx * ly * lz));
+  std::size_t n = 0;
+  for (Index k = 0; k < lz; ++k) {
+    for (Index j = 0; j < ly; ++j) {
+      for (Index i = 0; i < lx; ++i) {
+        const Index source = grid.index(std::min(i, grid.nx() - 1), std::min(j, grid.ny() - 1),
+                                        std::min(k, grid.nz() - 1));
+        out[n++] = static_cast<T>(values[static_cast<std::size_t>(source)]);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 void write_field_snapshot(const std::filesystem::path& path, const grid::FieldSet& fields,
                           const SnapshotOptions& options) {
   check_gzip_level(options.gzip_level);
   const std::vector<std::size_t> species = resolve_species(fields, options);
   const grid::Grid& g = fields.grid();
-  using grid::Axis;
-  const std::array<std::uint64_t, 3> dims{static_cast<std::uint64_t>(g.nz()),
-                                          static_cast<std::uint64_t>(g.ny()),
-                                          static_cast<std::uint64_t>(g.nx())};
-  const std::array<std::int64_t, 6> whole_extent{0, g.nx() - 1, 0, g.ny() - 1, 0, g.nz() - 1};
-  // VTK's points sit at the voxel centres, so the image origin is voxel (0,0,0)'s centre.
-  const std::array<double, 3> centre_origin{g.center_mm(Axis::x, 0), g.center_mm(Axis::y, 0),
-                                            g.center_mm(Axis::z, 0)};
+  const SnapshotLayout layout = snapshot_layout(g);
+  const auto [lx, ly, lz] = layout.layers;
+  const bool expanded = lx != g.nx() || ly != g.ny() || lz != g.nz();
+  const std::array<std::uint64_t, 3> dims{static_cast<std::uint64_t>(lz),
+                                          static_cast<std::uint64_t>(ly),
+                                          static_cast<std::uint64_t>(lx)};
+  // A point extent: VTK's points are the voxel centres (or half-voxel layer centres).
+  const std::array<std::int64_t, 6> whole_extent{0, lx - 1, 0, ly - 1, 0, lz - 1};
   constexpr std::array<double, 9> identity{1, 0, 0, 0, 1, 0, 0, 0, 1};
   constexpr std::array<std::int64_t, 2> version{1, 0};
   const h5::DatasetOptions storage{.gzip_level = options.gzip_level, .chunk_dims = {}};
@@ -373,20 +415,24 @@ void write_field_snapshot(const std::filesystem::path& path, const grid::FieldSe
       vtkhdf.write_attribute<std::int64_t>("Version", version);
       vtkhdf.write_string_attribute("Type", "ImageData");
       vtkhdf.write_attribute<std::int64_t>("WholeExtent", whole_extent);
-      vtkhdf.write_attribute<double>("Origin", centre_origin);
-      vtkhdf.write_attribute<double>("Spacing", g.spacing_mm());
+      vtkhdf.write_attribute<double>("Origin", layout.first_centre_mm);
+      vtkhdf.write_attribute<double>("Spacing", layout.spacing_mm);
       vtkhdf.write_attribute<double>("Direction", identity);
       const h5::Group point_data = vtkhdf.create_group("PointData");
-      std::vector<float> narrowed;
+      std::vector<double> wide;
+      std::vector<float> narrow;
       for (const std::size_t s : species) {
-        const std::span<const double> values = fields[s];
+        const std::string& name = fields.names()[s];
         if (options.precision == Precision::float64) {
-          point_data.write_dataset<double>(fields.names()[s], values, dims, storage);
+          if (!expanded) {
+            point_data.write_dataset<double>(name, fields[s], dims, storage);
+            continue;
+          }
+          expand_to_layers(g, layout, fields[s], wide);
+          point_data.write_dataset<double>(name, wide, dims, storage);
         } else {
-          narrowed.resize(values.size());
-          std::transform(values.begin(), values.end(), narrowed.begin(),
-                         [](double v) { return static_cast<float>(v); });
-          point_data.write_dataset<float>(fields.names()[s], narrowed, dims, storage);
+          expand_to_layers(g, layout, fields[s], narrow);
+          point_data.write_dataset<float>(name, narrow, dims, storage);
         }
       }
     }
@@ -474,14 +520,16 @@ std::string field_series_json(const std::vector<SeriesStep>& steps) {
 std::string field_series_xdmf(const std::vector<SeriesStep>& steps, const grid::Grid& grid,
                               const std::vector<std::string>& species, Precision precision) {
   // XDMF lists every axis slowest first: z y x (pitfall 1 of output-formats.md: x y z gives a
-  // plausible-looking but mirrored geometry).
-  const std::string point_dims = std::to_string(grid.nz() + 1) + " " +
-                                 std::to_string(grid.ny() + 1) + " " +
-                                 std::to_string(grid.nx() + 1);
+  // plausible-looking but mirrored geometry). The cells are the snapshot's layers, so the
+  // dataset shapes match; the geometry starts at the true voxel origin.
+  const SnapshotLayout layout = snapshot_layout(grid);
+  const auto [lx, ly, lz] = layout.layers;
+  const std::string point_dims =
+      std::to_string(lz + 1) + " " + std::to_string(ly + 1) + " " + std::to_string(lx + 1);
   const std::string cell_dims =
-      std::to_string(grid.nz()) + " " + std::to_string(grid.ny()) + " " + std::to_string(grid.nx());
+      std::to_string(lz) + " " + std::to_string(ly) + " " + std::to_string(lx);
   const auto& o = grid.origin_mm();
-  const auto& d = grid.spacing_mm();
+  const auto& d = layout.spacing_mm;
   const std::string origin =
       format_double(o[2]) + " " + format_double(o[1]) + " " + format_double(o[0]);
   const std::string spacing =
@@ -558,11 +606,11 @@ void FieldSeriesWriter::check_previous_step(const grid::FieldSet& fields,
   try {
     const h5::File file = h5::File::open(last);
     const h5::Group vtkhdf = file.open_group("VTKHDF");
-    const grid::Grid& g = fields.grid();
-    const std::vector<std::int64_t> extent{0, g.nx() - 1, 0, g.ny() - 1, 0, g.nz() - 1};
-    const std::vector<double> spacing(g.spacing_mm().begin(), g.spacing_mm().end());
-    const std::vector<double> origin{g.center_mm(grid::Axis::x, 0), g.center_mm(grid::Axis::y, 0),
-                                     g.center_mm(grid::Axis::z, 0)};
+    const SnapshotLayout layout = snapshot_layout(fields.grid());
+    const auto [lx, ly, lz] = layout.layers;
+    const std::vector<std::int64_t> extent{0, lx - 1, 0, ly - 1, 0, lz - 1};
+    const std::vector<double> spacing(layout.spacing_mm.begin(), layout.spacing_mm.end());
+    const std::vector<double> origin(layout.first_centre_mm.begin(), layout.first_centre_mm.end());
     if (vtkhdf.read_attribute<std::int64_t>("WholeExtent") != extent ||
         vtkhdf.read_attribute<double>("Spacing") != spacing ||
         vtkhdf.read_attribute<double>("Origin") != origin) {

@@ -1,8 +1,10 @@
 #include "microheal/simulation/metrics.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <iterator>
+#include <optional>
 #include <string>
 
 #include "microheal/core/error.hpp"
@@ -71,11 +73,14 @@ CollagenGain gain(const CollagenBiopsy& biopsy) {
 SessionMetrics session_metrics(int session, double start_h,
                                const std::vector<const Observables*>& window) {
   using model::Species;
-  std::vector<double> t, neutrophils, macrophages, fibroblasts, redness, swelling, closure;
+  std::vector<double> t, neutrophils, macrophages, track_neutrophils, track_macrophages;
+  std::vector<double> fibroblasts, redness, swelling, closure;
   for (const Observables* o : window) {
     t.push_back(o->time_h - start_h);
-    neutrophils.push_back(o->track_mean[model::index(Species::neutrophils)]);
-    macrophages.push_back(o->track_mean[model::index(Species::macrophages)]);
+    neutrophils.push_back(o->block_mean[model::index(Species::neutrophils)]);
+    macrophages.push_back(o->block_mean[model::index(Species::macrophages)]);
+    track_neutrophils.push_back(o->track_mean[model::index(Species::neutrophils)]);
+    track_macrophages.push_back(o->track_mean[model::index(Species::macrophages)]);
     fibroblasts.push_back(o->track_ratio(Species::fibroblasts));
     redness.push_back(o->redness_index);
     swelling.push_back(o->swelling_index);
@@ -94,6 +99,12 @@ SessionMetrics session_metrics(int session, double start_h,
   const Peak mac = find_peak(t, macrophages);
   m.macrophage_peak_h = mac.time_h;
   m.macrophage_peak = mac.value;
+  const Peak n_track = find_peak(t, track_neutrophils);
+  m.neutrophil_track_peak_h = n_track.time_h;
+  m.neutrophil_track_peak = n_track.value;
+  const Peak m_track = find_peak(t, track_macrophages);
+  m.macrophage_track_peak_h = m_track.time_h;
+  m.macrophage_track_peak = m_track.value;
   const Peak f = find_peak(t, fibroblasts);
   m.fibroblast_peak_d = f.time_h / 24.0;
   m.fibroblast_peak_ratio = f.value;

@@ -53,8 +53,10 @@ ObservableCalculator::ObservableCalculator(const Simulation& simulation) {
     _layer_weights[static_cast<std::size_t>(layer)] =
         simulation.tissue().layer_fraction_profile(grid, layer);
   }
-  const auto& papillary = _layer_weights[static_cast<std::size_t>(geometry::Layer::papillary_dermis)];
-  const auto& reticular = _layer_weights[static_cast<std::size_t>(geometry::Layer::reticular_dermis)];
+  const auto& papillary =
+      _layer_weights[static_cast<std::size_t>(geometry::Layer::papillary_dermis)];
+  const auto& reticular =
+      _layer_weights[static_cast<std::size_t>(geometry::Layer::reticular_dermis)];
   _dermis_weights.resize(papillary.size());
   for (std::size_t k = 0; k < papillary.size(); ++k)
     _dermis_weights[k] = papillary[k] + reticular[k];
@@ -77,7 +79,8 @@ Observables ObservableCalculator::compute(const Simulation& simulation) const {
   const grid::FieldSet& fields = simulation.fields();
   const grid::FieldSet& home = simulation.homeostasis();
   const model::Parameters& p = simulation.spec().parameters;
-  const auto& papillary = _layer_weights[static_cast<std::size_t>(geometry::Layer::papillary_dermis)];
+  const auto& papillary =
+      _layer_weights[static_cast<std::size_t>(geometry::Layer::papillary_dermis)];
 
   Observables o;
   o.time_h = simulation.time_h();
@@ -88,6 +91,10 @@ Observables ObservableCalculator::compute(const Simulation& simulation) const {
     means[s] = plane_means(grid, fields[s]);
     for (std::size_t l = 0; l < geometry::num_layers; ++l)
       o.layer_mean[l][s] = weighted(means[s], _layer_weights[l]);
+    double sum = 0.0;
+    for (const double m : means[s])
+      sum += m;
+    o.block_mean[s] = sum / static_cast<double>(means[s].size());
   }
 
   // Redness is a nonlinear function of I, so it is averaged voxel by voxel.
@@ -224,6 +231,8 @@ std::vector<Column> observables_columns() {
       columns.push_back({layer_column_name(layer, info.species), "1"});
   }
   for (const model::SpeciesInfo& info : model::species_table)
+    columns.push_back({"block." + std::string(info.name), "1"});
+  for (const model::SpeciesInfo& info : model::species_table)
     columns.push_back({track_column_name(info.species), "1"});
   for (const model::SpeciesInfo& info : model::species_table)
     columns.push_back({"track_baseline." + std::string(info.name), "1"});
@@ -245,6 +254,7 @@ std::vector<double> observables_row(const Observables& o) {
   std::vector<double> row{o.time_h, static_cast<double>(o.sessions_applied)};
   for (const auto& layer : o.layer_mean)
     row.insert(row.end(), layer.begin(), layer.end());
+  row.insert(row.end(), o.block_mean.begin(), o.block_mean.end());
   row.insert(row.end(), o.track_mean.begin(), o.track_mean.end());
   row.insert(row.end(), o.track_baseline.begin(), o.track_baseline.end());
   const std::vector<double> rest{o.track_epidermis_keratinocytes,

@@ -98,7 +98,8 @@ void add_statistics(solver::IntegratorStatistics& into, const solver::Integrator
   into.reaction_voxels_active += add.reaction_voxels_active;
   into.reaction_voxels_resting += add.reaction_voxels_resting;
   if (add.steps_accepted > 0) {
-    into.dt_smallest_h = first ? add.dt_smallest_h : std::min(into.dt_smallest_h, add.dt_smallest_h);
+    into.dt_smallest_h =
+        first ? add.dt_smallest_h : std::min(into.dt_smallest_h, add.dt_smallest_h);
     into.dt_largest_h = first ? add.dt_largest_h : std::max(into.dt_largest_h, add.dt_largest_h);
   }
   // Mass balances are per integrator: the latest one is kept.
@@ -240,8 +241,8 @@ struct Simulation::Impl {
     const geometry::PunctureLayout layout =
         geometry::place_punctures(needle, layout_tile(spec.domain, needle), session);
     const double strip_mm = needle.radius_mm() / slit_strip_per_radius;
-    const grid::Grid strip({grid.nx(), 1, grid.nz()},
-                           {grid.spacing_mm(grid::Axis::x), strip_mm, grid.spacing_mm(grid::Axis::z)});
+    const grid::Grid strip({grid.nx(), 1, grid.nz()}, {grid.spacing_mm(grid::Axis::x), strip_mm,
+                                                       grid.spacing_mm(grid::Axis::z)});
     std::vector<geometry::Puncture> row = layout.punctures;
     for (geometry::Puncture& puncture : row)
       puncture.y_mm = 0.5 * strip_mm;
@@ -272,8 +273,8 @@ struct Simulation::Impl {
     injury.effective_depth_mm = needle.effective_depth_mm();
     const double depth_mm = static_cast<double>(grid.nz()) * grid.spacing_mm(grid::Axis::z);
     const double length_y_mm = static_cast<double>(grid.ny()) * grid.spacing_mm(grid::Axis::y);
-    injury.analytic_track_volume_mm3 =
-        static_cast<double>(injury.punctures.size()) * slit_area_mm2(needle, depth_mm) * length_y_mm;
+    injury.analytic_track_volume_mm3 = static_cast<double>(injury.punctures.size()) *
+                                       slit_area_mm2(needle, depth_mm) * length_y_mm;
     double fraction_sum = 0.0;
     for (const double f : injury.track_fraction)
       fraction_sum += f;
@@ -308,7 +309,8 @@ struct Simulation::Impl {
       warnings.push_back(*warning);
     for (int s = 0; s < protocol.num_sessions(); ++s) {
       const geometry::NeedleSpec needle = protocol.needle_for_session(s);
-      const double coarsest = std::max(grid.spacing_mm(grid::Axis::x), grid.spacing_mm(grid::Axis::z));
+      const double coarsest =
+          std::max(grid.spacing_mm(grid::Axis::x), grid.spacing_mm(grid::Axis::z));
       if (coarsest > needle.diameter_mm) {
         warnings.push_back("voxels of up to " + number(coarsest) +
                            " mm are coarser than the needle diameter of session " +

@@ -15,6 +15,8 @@ constexpr double mm2_per_cm2 = 100.0;
 /// Above this many voxels a run needs tens of GB (11 species, a saved copy and scratch); such a
 /// block is a typo, not a plan.
 constexpr double max_voxels = 2.0e8;
+/// Relative misfit of the realised density that geometry::place_punctures accepts.
+constexpr double lattice_fit_tolerance = 0.02;
 
 std::string number(double value) {
   std::ostringstream text;
@@ -100,9 +102,8 @@ void validate_sampling(const SamplingSpec& s) {
     const std::string path = "sampling.after_session[" + std::to_string(b) + "]";
     const SamplingBand& band = s.after_session[b];
     if (!(std::isfinite(band.until_h) && band.until_h > previous)) {
-      throw core::InputError(path + ".until_h must be finite and greater than " +
-                             number(previous) + " h (bands in increasing order), got " +
-                             number(band.until_h));
+      throw core::InputError(path + ".until_h must be finite and greater than " + number(previous) +
+                             " h (bands in increasing order), got " + number(band.until_h));
     }
     check_range(path + ".interval_h", band.interval_h, 1e-3, band.until_h - previous,
                 "h (at most the band's length)");
@@ -131,13 +132,13 @@ void validate_needles(const SimulationSpec& spec) {
     }
     const double spacing = lattice_spacing_mm(needle);
     const auto check_tile = [&](const char* axis, double extent_mm) {
-      if (extent_mm < spacing) {
-        throw core::InputError(
-            std::string("domain.tile_mm.") + axis + " = " + number(extent_mm) +
-            " mm is smaller than one lattice spacing (" + number(spacing) + " mm at " +
-            number(needle.density_per_cm2) + " punctures/cm² in " +
-            std::to_string(needle.passes) + " pass(es), " + path +
-            "): the periodic tile must hold at least one puncture per pass");
+      // The lattice fit allows the density 2 % off, so a tile a hair under one spacing is fine.
+      if (extent_mm < (1.0 - lattice_fit_tolerance) * spacing) {
+        throw core::InputError(std::string("domain.tile_mm.") + axis + " = " + number(extent_mm) +
+                               " mm is smaller than one lattice spacing (" + number(spacing) +
+                               " mm at " + number(needle.density_per_cm2) + " punctures/cm² in " +
+                               std::to_string(needle.passes) + " pass(es), " + path +
+                               "): the periodic tile must hold at least one puncture per pass");
       }
     };
     check_tile("x", d.tile_mm.x);
@@ -148,8 +149,9 @@ void validate_needles(const SimulationSpec& spec) {
                                needle.pattern == geometry::Pattern::jittered;
       if (needle.device != geometry::Device::pen || !row_pattern) {
         throw core::InputError(
-            path + ": slit tracks (2D, or domain.tracks = slits) are one row of a square or "
-                   "jittered pen lattice; the " +
+            path +
+            ": slit tracks (2D, or domain.tracks = slits) are one row of a square or "
+            "jittered pen lattice; the " +
             std::string(geometry::device_name(needle.device)) + " with the " +
             std::string(geometry::pattern_name(needle.pattern)) + " pattern needs 3D needles");
       }

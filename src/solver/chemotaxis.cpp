@@ -25,8 +25,9 @@
 // Why minmod. For N >= 0 minmod gives |sigma_i| <= N_i (the smaller one-sided difference is
 // bounded by N_i because the neighbour is >= 0), so both face values of a voxel lie in
 // [N_i / 2, 3 N_i / 2] and sum to 2 N_i per axis. That is what the positivity bound below needs;
-// it also keeps the scheme TVD in 1D and second order in smooth monotone regions (it clips smooth
-// extrema to first order, the price of every TVD limiter).
+// it is also TVD in 1D (for Courant numbers <= 1/2) and second order in smooth monotone regions
+// (it clips smooth extrema to first order, the price of every TVD limiter). Wider limiters (MC,
+// superbee) allow face values up to 2 N_i, which lowers the one-face bound below from 2/3 to 1/2.
 //
 // Positivity (the CFL bound). One forward-Euler stage gives for voxel i
 //   N_i' = N_i - dt * sum_axes (p_a N_i^+ + q_a N_i^-) / dx_a + dt * (inflow terms >= 0),
@@ -34,11 +35,15 @@
 // voxel on axis a and N_i^{+-} = N_i +- sigma / 2 its face values. Because |sigma| <= N_i,
 //   p N^+ + q N^- = (p + q) N_i + (p - q) sigma / 2 <= (3/2 max(p, q) + 1/2 min(p, q)) N_i,
 // so N_i' >= N_i (1 - dt r_i) with the outflow rate r_i = sum_a (3/2 max + 1/2 min)(p_a, q_a) /
-// dx_a. The stage is positivity preserving when dt * max_i r_i <= 1 (in 1D with a uniform velocity
-// this is the classical Courant limit 2/3 of MUSCL-minmod; a voxel with outflow on every face of
-// all three axes needs dt * sum_a 2 |v_a| / dx_a <= 1). The sub-step is dt_sub = dt / n with n =
-// ceil(dt * max_i r_i / cfl), so cfl is the fraction of the positivity limit used and every cfl in
-// (0, 1] keeps each stage, and hence the SSP-RK2 (Heun) convex combination, non-negative.
+// dx_a (computed as p + q + |p - q| / 2). The stage is positivity preserving when dt * max_i r_i
+// <= 1. With a uniform velocity in 1D that is Courant number <= 2/3, and it is sharp (an empty
+// upwind neighbour and N_{i+1} >= 2 N_i empty voxel i at exactly 2/3); a voxel with outflow through
+// both faces of an axis needs 2 |v| dt / dx <= 1 on it, and with outflow through all six faces dt *
+// sum_a 2 |v_a| / dx_a <= 1: the outflows of a voxel add up, which a per-axis Courant number
+// misses. The sub-step is dt_sub = dt / n with n = ceil(dt * max_i r_i / cfl), so cfl is the
+// fraction of the positivity limit used: every cfl in (0, 1] keeps each stage, and hence the
+// SSP-RK2 (Heun) convex combination, non-negative (at cfl = 1 up to round-off in the emptied
+// voxel). max_i r_i is a max reduction over the current state, exact in any order.
 //
 // Time. u1 = u + dt L(u); u_new = (u + u1 + dt L(u1)) / 2. One stage updates every cell species
 // at once, reading all species at the stage value: a species that is both a cell species and a
@@ -68,8 +73,9 @@ struct FaceStencil {
 /// @brief The n + 1 faces along an axis of n voxels; face f lies below voxel f.
 std::vector<FaceStencil> face_stencils(Index n, bool periodic) {
   std::vector<FaceStencil> faces(static_cast<std::size_t>(n + 1));
-  if (n == 1)
+  if (n == 1) {
     return faces;  // an axis of extent 1 carries no flux (2D and 1D grids)
+  }
   const auto wrap = [n](Index m) { return ((m % n) + n) % n; };
   for (Index f = 0; f <= n; ++f) {
     FaceStencil& s = faces[static_cast<std::size_t>(f)];
@@ -133,8 +139,9 @@ double upwind_flux(double v, double n_ll, double n_l, double n_r, double n_rr) {
 /// densities around them.
 void upwind_row(double* f, const double* n_ll, const double* n_l, const double* n_r,
                 const double* n_rr, Index count) {
-  for (Index i = 0; i < count; ++i)
+  for (Index i = 0; i < count; ++i) {
     f[i] = upwind_flux(f[i], n_ll[i], n_l[i], n_r[i], n_rr[i]);
+  }
 }
 
 /// @brief Per-voxel rate factor 3/2 max(p, q) + 1/2 min(p, q) = p + q + |p - q| / 2 of the outflow
@@ -192,8 +199,9 @@ struct ChemotaxisSolver::Impl {
       const double* sl = in[d.signal].data() + ol;
       const double* sr = in[d.signal].data() + o_r;
       if (d.inv_max_speed == 0.0) {
-        for (Index i = 0; i < count; ++i)
+        for (Index i = 0; i < count; ++i) {
           v[i] += linear_velocity(d, sl[i], sr[i], inv);
+        }
       } else {
         for (Index i = 0; i < count; ++i) {
           v[i] += capped_velocity(linear_velocity(d, sl[i], sr[i], inv), d);
@@ -217,8 +225,9 @@ struct ChemotaxisSolver::Impl {
   void face_row_flux(const Group& g, Inputs in, const FaceStencil& s, Index stride, Index base,
                      double inv, double* f) const {
     face_row_velocity(g, in, s, stride, base, inv, f);
-    if (!s.active)
+    if (!s.active) {
       return;
+    }
     const double* n = in[g.cell].data() + base;
     const double* n_ll = n + stride * s.ll;
     const double* n_l = n + stride * s.l;
@@ -232,8 +241,9 @@ struct ChemotaxisSolver::Impl {
     const Index nx = grid.nx();
     v[0] = 0.0;
     v[nx] = 0.0;
-    if (nx == 1)
+    if (nx == 1) {
       return;
+    }
     // Interior faces f = 1 .. nx-1 lie between voxels f-1 and f whatever the boundary.
     velocity_row(g, in, row, row + 1, nx - 1, inv_dx[0], v + 1);
     const FaceStencil& wrap = g.faces[0][0];
@@ -249,8 +259,8 @@ ChemotaxisSolver::Impl::Impl(const grid::Grid& g, const std::vector<ChemotaxisSp
     : grid(g), num_species(boundaries.size()), cfl(cfl_target) {
   if (!(cfl > 0.0 && cfl <= 1.0)) {
     throw core::InputError(
-        "chemotaxis: cfl must be in (0, 1] (the fraction of the positivity "
-        "limit per sub-step), got " +
+        "chemotaxis: cfl must be in (0, 1] (the fraction of the positivity limit "
+        "a sub-step uses), got " +
         std::to_string(cfl));
   }
   for (std::size_t s = 0; s < boundaries.size(); ++s) {
@@ -258,8 +268,9 @@ ChemotaxisSolver::Impl::Impl(const grid::Grid& g, const std::vector<ChemotaxisSp
   }
   constexpr std::array<grid::Axis, 3> axes{grid::Axis::x, grid::Axis::y, grid::Axis::z};
   constexpr std::array<const char*, 3> axis_names{"x", "y", "z"};
-  for (int a = 0; a < 3; ++a)
-    inv_dx[static_cast<std::size_t>(a)] = 1.0 / grid.spacing_mm(axes[static_cast<std::size_t>(a)]);
+  for (std::size_t a = 0; a < 3; ++a) {
+    inv_dx[a] = 1.0 / grid.spacing_mm(axes[a]);
+  }
 
   for (std::size_t p = 0; p < pairs.size(); ++p) {
     const ChemotaxisSpec& spec = pairs[p];
@@ -286,10 +297,8 @@ ChemotaxisSolver::Impl::Impl(const grid::Grid& g, const std::vector<ChemotaxisSp
     }
     const double v_max = spec.max_speed_mm_per_h;
     if (!(v_max > 0.0)) {
-      throw core::InputError(where +
-                             "max_speed_mm_per_h must be > 0 (or +infinity for a linear "
-                             "velocity), got " +
-                             std::to_string(v_max));
+      throw core::InputError(where + "max_speed_mm_per_h must be > 0 (+infinity for a linear " +
+                             "velocity), got " + std::to_string(v_max));
     }
     const grid::Boundary& cell_b = boundaries[spec.cell_species];
     const grid::Boundary& signal_b = boundaries[spec.signal_species];
@@ -319,8 +328,9 @@ ChemotaxisSolver::Impl::Impl(const grid::Grid& g, const std::vector<ChemotaxisSp
   }
   for (const Group& a : groups) {
     for (const Group& b : groups) {
-      for (const Drive& d : b.drives)
+      for (const Drive& d : b.drives) {
         coupled = coupled || d.signal == a.cell;
+      }
     }
   }
 }
@@ -339,8 +349,9 @@ std::pair<double, double> ChemotaxisSolver::Impl::scan(Inputs in) const {
     std::vector<double> rate_row(unx), speed_row(unx);
     for (const Group& g : groups) {
       Index previous = -2;
-      // max is exact in any order, so the reduction is thread-count independent.
-#pragma omp for schedule(static) reduction(max : rate, speed) reduction(&& : finite)
+      // max is exact in any order, so the reduction is thread-count independent. No barrier
+      // between groups: the results are complete at the end of the parallel region.
+#pragma omp for schedule(static) nowait reduction(max : rate, speed) reduction(&& : finite)
       for (Index q = 0; q < rows; ++q) {
         const Index j = q % ny;
         const Index k = q / ny;
@@ -401,7 +412,8 @@ void ChemotaxisSolver::Impl::stage(Inputs in, std::span<const std::span<double>>
       const double* n = in[g.cell].data();
       double* u = out[gi].data();
       Index previous = -2;
-#pragma omp for schedule(static)
+      // No barrier between groups: a stage writes only the outputs, which no group reads in it.
+#pragma omp for schedule(static) nowait
       for (Index q = 0; q < rows; ++q) {
         const Index j = q % ny;
         const Index k = q / ny;
@@ -463,8 +475,9 @@ std::size_t ChemotaxisSolver::bytes_held() const {
   std::size_t bytes = 0;
   for (const Group& g : _impl->groups) {
     bytes += g.stage.size() * sizeof(double) + g.drives.size() * sizeof(Drive);
-    for (const auto& f : g.faces)
+    for (const auto& f : g.faces) {
       bytes += f.size() * sizeof(FaceStencil);
+    }
   }
   return bytes;
 }
@@ -480,13 +493,15 @@ ChemotaxisStepStats ChemotaxisSolver::step(grid::FieldSet& fields, double dt_h) 
                          std::to_string(dt_h));
   }
   ChemotaxisStepStats stats;
-  if (im.groups.empty() || dt_h == 0.0)
+  if (im.groups.empty() || dt_h == 0.0) {
     return stats;
+  }
 
   const std::size_t ns = fields.num_species();
   std::vector<std::span<const double>> fields_in(ns);
-  for (std::size_t s = 0; s < ns; ++s)
+  for (std::size_t s = 0; s < ns; ++s) {
     fields_in[s] = fields[s];
+  }
   // Stage-1 inputs: the cell species from their stage copies, everything else from the fields.
   std::vector<std::span<const double>> copies_in = fields_in;
   std::vector<std::span<double>> to_fields(im.groups.size());
@@ -502,8 +517,9 @@ ChemotaxisStepStats ChemotaxisSolver::step(grid::FieldSet& fields, double dt_h) 
   double speed = 0.0;
   std::tie(rate, speed) = im.scan(fields_in);
   stats.max_speed_mm_per_h = speed;
-  if (rate == 0.0)
+  if (rate == 0.0) {
     return stats;  // no face moves anything
+  }
 
   const auto split = [&](double interval, double r) {
     const double n = std::ceil(interval * r / im.cfl);

@@ -4,10 +4,15 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <new>
+#include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "diffusion_kernels.hpp"
 #include "diffusion_lines.hpp"
@@ -23,10 +28,13 @@ using detail::LineView;
 using grid::Axis;
 using grid::BoundaryKind;
 
-std::string species_name(std::size_t s) { return "diffusion species " + std::to_string(s); }
+std::string species_name(std::size_t s) {
+  return "diffusion species " + std::to_string(s);
+}
 
 void validate(const grid::Grid& grid, const std::vector<DiffusionSpec>& species) {
-  if (species.empty()) throw core::InputError("diffusion: at least one species spec is required");
+  if (species.empty())
+    throw core::InputError("diffusion: at least one species spec is required");
   const auto nz = static_cast<std::size_t>(grid.nz());
   const auto nv = static_cast<std::size_t>(grid.num_voxels());
   for (std::size_t s = 0; s < species.size(); ++s) {
@@ -51,9 +59,9 @@ void validate(const grid::Grid& grid, const std::vector<DiffusionSpec>& species)
       }
     }
     if (!sp.voxel_diffusivity_mm2_per_h.empty() && sp.voxel_diffusivity_mm2_per_h.size() != nv) {
-      throw core::InputError(name + ": voxel_diffusivity_mm2_per_h must have one entry per voxel (" +
-                             std::to_string(nv) + "), got " +
-                             std::to_string(sp.voxel_diffusivity_mm2_per_h.size()));
+      throw core::InputError(
+          name + ": voxel_diffusivity_mm2_per_h must have one entry per voxel (" +
+          std::to_string(nv) + "), got " + std::to_string(sp.voxel_diffusivity_mm2_per_h.size()));
     }
     for (std::size_t i = 0; i < sp.voxel_diffusivity_mm2_per_h.size(); ++i) {
       const double d = sp.voxel_diffusivity_mm2_per_h[i];
@@ -71,7 +79,6 @@ void validate(const grid::Grid& grid, const std::vector<DiffusionSpec>& species)
   }
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Kernel entry points, compiled once per instruction set (see diffusion_kernels.hpp).
 
@@ -81,10 +88,9 @@ using ZBackKernel = void (*)(const detail::ZBackArgs&);
 using CombineKernel = void (*)(const detail::CombineArgs&);
 
 struct Kernels {
-  int width = 1;     // SIMD width W of the vector kernels
-  XKernel x_wide_2;  // 2W rows, two tables
-  XKernel x_wide_1;  // 2W rows, one table
-  XKernel x_group_2; // W rows, two tables
+  int width = 1;      // SIMD width W of the x kernels (lines along x)
+  XKernel x_pair_1;   // 2W rows, one table
+  XKernel x_group_2;  // W rows, two tables
   XKernel x_group_1;
   XKernel x_line_2;  // one row, two tables
   XKernel x_line_1;
@@ -130,12 +136,12 @@ template <int W>
 #endif
 
 // The widest kernels this CPU runs: AVX2 with FMA where present (chosen at run time, so the
-// binary stays portable), else the SSE2 baseline of x86-64.
+// binary stays portable), else the SSE2 baseline of x86-64. (An AVX-512 set was measured on a
+// Cascade Lake Xeon and was no faster: the sweeps are bound by memory and cache traffic.)
 Kernels select_kernels() {
 #if defined(__x86_64__) || defined(__i386__)
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     return Kernels{4,
-                   &x_avx2<4, 2, 2>,
                    &x_avx2<4, 2, 1>,
                    &x_avx2<4, 1, 2>,
                    &x_avx2<4, 1, 1>,
@@ -147,7 +153,6 @@ Kernels select_kernels() {
   }
 #endif
   return Kernels{2,
-                 &x_base<2, 2, 2>,
                  &x_base<2, 2, 1>,
                  &x_base<2, 1, 2>,
                  &x_base<2, 1, 1>,
@@ -173,16 +178,88 @@ struct StepTables {
   LineFactor z;
 
   std::size_t bytes() const {
-    std::size_t b = z.bytes() + (x_of_slab.capacity() + y_of_slab.capacity()) * sizeof(std::uint32_t);
-    for (const auto& f : x) b += f.bytes();
-    for (const auto& f : y) b += f.bytes();
+    std::size_t b =
+        z.bytes() + (x_of_slab.capacity() + y_of_slab.capacity()) * sizeof(std::uint32_t);
+    for (const auto& f : x)
+      b += f.bytes();
+    for (const auto& f : y)
+      b += f.bytes();
     return b;
   }
 };
 
+// 64-byte aligned storage for the scratch fields, so that rows can be written with full-width
+// streaming stores.
+template <class T>
+struct CacheLineAllocator {
+  using value_type = T;
+  static constexpr std::align_val_t alignment{64};
+  CacheLineAllocator() = default;
+  template <class U>
+  explicit CacheLineAllocator(const CacheLineAllocator<U>& /*other*/) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), alignment)); }
+  void deallocate(T* p, std::size_t /*n*/) { ::operator delete(p, alignment); }
+  bool operator==(const CacheLineAllocator& /*other*/) const { return true; }
+};
+using AlignedVector = std::vector<double, CacheLineAllocator<double>>;
+
+// A barrier for one team of threads. It spins briefly, which is all it takes on an idle machine
+// where the partners arrive within microseconds, then sleeps on the futex: a thread waiting for
+// a descheduled partner hands its core over instead of spinning for milliseconds, as OpenMP's
+// default barrier does (a slab-synchronised sweep meets hundreds of barriers per step).
+class TeamBarrier {
+ public:
+  void reset(int size) {
+    _size = size;
+    _count.store(0, std::memory_order_relaxed);
+  }
+  void arrive_and_wait() {
+    const unsigned generation = _generation.load(std::memory_order_acquire);
+    if (_count.fetch_add(1, std::memory_order_acq_rel) + 1 == _size) {
+      _count.store(0, std::memory_order_relaxed);
+      _generation.fetch_add(1, std::memory_order_acq_rel);
+      _generation.notify_all();
+      return;
+    }
+    constexpr int spins = 4000;
+    for (int i = 0; i < spins; ++i) {
+      if (_generation.load(std::memory_order_acquire) != generation)
+        return;
+      pause();
+    }
+    while (_generation.load(std::memory_order_acquire) == generation) {
+      _generation.wait(generation, std::memory_order_acquire);
+    }
+  }
+
+ private:
+  static void pause() {
+#if defined(__SSE2__)
+    _mm_pause();
+#endif
+  }
+  int _size = 1;
+  std::atomic<int> _count{0};
+  std::atomic<unsigned> _generation{0};
+};
+
+// One thread's view of the team: its id, the team size and a static share of a range.
+struct Team {
+  int id;
+  int size;
+  TeamBarrier& shared_barrier;
+
+  void barrier() { shared_barrier.arrive_and_wait(); }
+  // Contiguous static share [begin, end) of count items; the same for every call.
+  std::pair<Index, Index> share(Index count) const {
+    return {count * id / size, count * (id + 1) / size};
+  }
+};
+
 LineView view(const LineFactor& f) {
-  return LineView{f.am.data(), f.m.data(), f.cp.data(), f.src_lo, f.src_hi,
-                  f.cyclic() ? f.z.data() : nullptr, f.bg, f.q};
+  return LineView{f.am.data(), f.m.data(), f.cp.data(),
+                  f.src_lo,    f.src_hi,   f.cyclic() ? f.z.data() : nullptr,
+                  f.bg,        f.q};
 }
 
 }  // namespace
@@ -199,9 +276,11 @@ struct DiffusionSolver::Impl {
   std::uint64_t clock = 0;
   // Scratch of one species: P(h) u and P(h/2) u (then P(h/2)^2 u), plus seven slabs for the
   // fused sweeps and per-thread line buffers.
-  std::vector<double> w, v;
+  AlignedVector scratch;
+  std::span<double> w, v;  // P(h) u and P(h/2) u (then P(h/2)^2 u): views into scratch
   std::vector<double> slabs;
   std::vector<double> thread_work;
+  TeamBarrier barrier;
 
   Impl(const grid::Grid& g, std::vector<DiffusionSpec> s)
       : grid(g), species(std::move(s)), kernels(select_kernels()) {
@@ -217,9 +296,10 @@ struct DiffusionSolver::Impl {
     }
     if (any_mobile) {
       const auto nv = static_cast<std::size_t>(grid.num_voxels());
-      w.assign(nv, 0.0);
-      v.assign(nv, 0.0);
-      slabs.assign(7 * static_cast<std::size_t>(plane()), 0.0);
+      scratch.assign(2 * nv + pad, 0.0);
+      w = std::span<double>(scratch.data(), nv);
+      v = std::span<double>(scratch.data() + nv + pad, nv);
+      slabs.assign(7 * static_cast<std::size_t>(plane() + pad), 0.0);
       reserve_thread_work();
     }
   }
@@ -228,21 +308,25 @@ struct DiffusionSolver::Impl {
 
   // Threads for one sweep. The fused sweeps meet at a barrier on every z-slab, so a grid with
   // small slabs is dominated by its barriers (and, on a busy machine, by waiting for descheduled
-  // threads): such grids run on fewer threads. The results do not depend on the count.
+  // threads): such grids run on one thread. The results do not depend on the count.
   int team_size(bool per_slab_barriers) const {
-    const Index per_thread = per_slab_barriers ? 32768 : 16384;
-    if (per_slab_barriers && plane() < 2048) return 1;
-    const Index wanted = std::max<Index>(1, grid.num_voxels() / per_thread);
+    if (per_slab_barriers && (plane() < 8192 || grid.num_voxels() < 262144))
+      return 1;
+    const Index wanted = std::max<Index>(1, grid.num_voxels() / 16384);
     return static_cast<int>(std::min<Index>(wanted, omp_get_max_threads()));
   }
-  std::size_t work_per_thread() const {
-    return static_cast<std::size_t>(4 * grid.nx() * kernels.width);
-  }
+  // The x kernels' line buffers: four chains per thread. The pad keeps the chains (and the
+  // slabs below) at different offsets modulo 4 KiB, where loads would otherwise wait on
+  // unrelated stores to the same low address bits.
+  static constexpr Index pad = 72;
+  Index work_stride() const { return grid.nx() * kernels.width + pad; }
+  std::size_t work_per_thread() const { return static_cast<std::size_t>(4 * work_stride()); }
   void reserve_thread_work() {
     const auto need = static_cast<std::size_t>(omp_get_max_threads()) * work_per_thread();
-    if (thread_work.size() < need) thread_work.assign(need, 0.0);
+    if (thread_work.size() < need)
+      thread_work.assign(need, 0.0);
   }
-  double* slab(int i) { return slabs.data() + static_cast<std::size_t>(i * plane()); }
+  double* slab(int i) { return slabs.data() + static_cast<std::size_t>(i * (plane() + pad)); }
 
   void check_fields(const grid::FieldSet& fields) const {
     if (fields.num_species() != species.size()) {
@@ -290,8 +374,9 @@ struct DiffusionSolver::Impl {
     const double sink = h * sp.decay_per_h / active_axes;
     const Index nz = grid.nz();
     auto d_of_slab = [&](Index k) {
-      return sp.z_factor.empty() ? sp.diffusivity_mm2_per_h
-                                 : sp.diffusivity_mm2_per_h * sp.z_factor[static_cast<std::size_t>(k)];
+      return sp.z_factor.empty()
+                 ? sp.diffusivity_mm2_per_h
+                 : sp.diffusivity_mm2_per_h * sp.z_factor[static_cast<std::size_t>(k)];
     };
     LineSystem sys;
     std::vector<double> dv;
@@ -301,7 +386,8 @@ struct DiffusionSolver::Impl {
       factors.clear();
       of_slab.assign(static_cast<std::size_t>(nz), 0);
       const Index n = grid.extent(axis);
-      if (n == 1) continue;
+      if (n == 1)
+        continue;
       const double dx = grid.spacing_mm(axis);
       std::vector<double> keys;
       for (Index k = 0; k < nz; ++k) {
@@ -321,7 +407,8 @@ struct DiffusionSolver::Impl {
     }
     if (nz > 1) {
       dv.resize(static_cast<std::size_t>(nz));
-      for (Index k = 0; k < nz; ++k) dv[static_cast<std::size_t>(k)] = d_of_slab(k);
+      for (Index k = 0; k < nz; ++k)
+        dv[static_cast<std::size_t>(k)] = d_of_slab(k);
       const double dz = grid.spacing_mm(Axis::z);
       detail::assemble_line(dv, h / (dz * dz), sink, sp.boundary.low(Axis::z),
                             sp.boundary.high(Axis::z), false, sys);
@@ -357,32 +444,34 @@ struct DiffusionSolver::Impl {
     const Index j0 = rb * row_block();
     const Index j1 = std::min(grid.ny(), j0 + row_block());
     if (nx == 1) {
-      for (int t = 0; t < ntab; ++t) std::copy(in + j0, in + j1, out[t] + j0);
+      for (int t = 0; t < ntab; ++t)
+        std::copy(in + j0, in + j1, out[t] + j0);
       return;
     }
     const Index wd = kernels.width;
-    auto run = [&](Index j, Index rows, XKernel two, XKernel one) {
+    auto run = [&](Index j, XKernel two, XKernel one) {
       detail::XArgs a;
       a.nx = nx;
-      for (Index l = 0; l < rows; ++l) {
-        a.in[static_cast<std::size_t>(l)] = in + (j + l) * nx;
-        for (int t = 0; t < ntab; ++t) {
-          a.out[static_cast<std::size_t>(t)][static_cast<std::size_t>(l)] = out[t] + (j + l) * nx;
-        }
-      }
+      a.stride = nx;
+      a.in = in + j * nx;
       a.tab = tabs;
-      for (std::size_t c = 0; c < 4; ++c) {
-        a.work[c] = work + c * static_cast<std::size_t>(nx * wd);
-      }
+      for (std::size_t t = 0; t < 2; ++t)
+        a.out[t] = out[t] == nullptr ? nullptr : out[t] + j * nx;
+      a.work = work;
+      a.work_stride = work_stride();
       (ntab == 2 ? two : one)(a);
     };
     Index j = j0;
-    if (j1 - j0 == 2 * wd) {
-      run(j, 2 * wd, kernels.x_wide_2, kernels.x_wide_1);
+    if (ntab == 1 && j1 - j0 == 2 * wd) {
+      // One table: both row groups at once, for two independent chains. Two tables already
+      // give two chains per group (measured: the other pairings are slower).
+      run(j, kernels.x_group_2, kernels.x_pair_1);
       return;
     }
-    for (; j + wd <= j1; j += wd) run(j, wd, kernels.x_group_2, kernels.x_group_1);
-    for (; j < j1; ++j) run(j, 1, kernels.x_line_2, kernels.x_line_1);
+    for (; j + wd <= j1; j += wd)
+      run(j, kernels.x_group_2, kernels.x_group_1);
+    for (; j < j1; ++j)
+      run(j, kernels.x_line_2, kernels.x_line_1);
   }
 
   // y solves of column chunk @p cc of slab @p b, then the z step into zbuf and out.
@@ -404,155 +493,193 @@ struct DiffusionSolver::Impl {
     kernels.y_cols(a);
   }
 
+  // ---- fast path: the passes ------------------------------------------------------------------
+  //
+  // All passes of all fast species run inside one parallel region per call (see fast_species()).
+  // Work is split statically by thread id, the same way on every slab, so each thread owns the
+  // same rows or columns of the running z buffers throughout a pass and the results do not
+  // depend on the thread count.
+
   // Pass over ascending slabs: x and y solves of each slab from @p u while it is in cache, then
   // the forward elimination along z into the scratch field(s). ntab = 2 does P(h) -> w and
   // P(h/2) -> v in the same pass, reading u once.
-  void sweep_xy_zforward(std::span<const double> u, int ntab, const StepTables& t0,
+  void sweep_xy_zforward(Team& team, std::span<const double> u, int ntab, const StepTables& t0,
                          const StepTables* t1) {
     const Index nz = grid.nz();
     const Index pl = plane();
     const std::array<double*, 2> zbuf{slab(4), slab(5)};
-    std::fill(zbuf[0], zbuf[0] + pl, 0.0);
-    std::fill(zbuf[1], zbuf[1] + pl, 0.0);
     const std::array<std::array<double*, 2>, 2> buf{{{slab(0), slab(1)}, {slab(2), slab(3)}}};
     const std::array<double*, 2> dst{w.data(), v.data()};
     const std::array<const StepTables*, 2> tabs{&t0, t1};
-    const Index nrb = row_blocks();
-    const Index ncc = column_chunks();
-#pragma omp parallel num_threads(team_size(true))
-    {
-      double* work = thread_work.data() + static_cast<std::size_t>(omp_get_thread_num()) * work_per_thread();
-      for (Index k = 0; k < nz; ++k) {
-        const auto kk = static_cast<std::size_t>(k & 1);
-        const std::array<LineView, 2> xt{x_view(t0, k), ntab == 2 ? x_view(*t1, k) : LineView{}};
-        const std::array<double*, 2> out{buf[0][kk], buf[1][kk]};
-#pragma omp for schedule(static)
-        for (Index rb = 0; rb < nrb; ++rb) x_block(rb, u.data() + k * pl, ntab, xt, out, work);
-        // The slab buffers alternate, so the next slab's x solves never touch the buffer that
-        // another thread may still be solving along y: no second barrier is needed.
-#pragma omp for schedule(static) nowait
-        for (Index cc = 0; cc < ncc; ++cc) {
-          for (int t = 0; t < ntab; ++t) {
-            const LineFactor& z = tabs[static_cast<std::size_t>(t)]->z;
-            const auto zk = static_cast<std::size_t>(k);
-            y_chunk(cc, out[static_cast<std::size_t>(t)], y_view(*tabs[static_cast<std::size_t>(t)], k),
-                    z.m[zk], z.am[zk], z_source(z, k, nz), zbuf[static_cast<std::size_t>(t)],
-                    dst[static_cast<std::size_t>(t)] + k * pl, true);
-          }
+    const auto [rb0, rb1] = team.share(row_blocks());
+    const auto [cc0, cc1] = team.share(column_chunks());
+    double* work = thread_work.data() + static_cast<std::size_t>(team.id) * work_per_thread();
+    for (int t = 0; t < ntab; ++t) {
+      zero_columns(zbuf[static_cast<std::size_t>(t)], cc0, cc1);
+    }
+    for (Index k = 0; k < nz; ++k) {
+      const auto kk = static_cast<std::size_t>(k & 1);
+      const std::array<LineView, 2> xt{x_view(t0, k), ntab == 2 ? x_view(*t1, k) : LineView{}};
+      const std::array<double*, 2> out{buf[0][kk], buf[1][kk]};
+      for (Index rb = rb0; rb < rb1; ++rb)
+        x_block(rb, u.data() + k * pl, ntab, xt, out, work);
+      team.barrier();
+      // The slab buffers alternate, so the next slab's x solves never touch the buffer that
+      // another thread may still be solving along y: one barrier per slab is enough.
+      for (Index cc = cc0; cc < cc1; ++cc) {
+        for (int t = 0; t < ntab; ++t) {
+          const auto ts = static_cast<std::size_t>(t);
+          const LineFactor& z = tabs[ts]->z;
+          const auto zk = static_cast<std::size_t>(k);
+          y_chunk(cc, out[ts], y_view(*tabs[ts], k), z.m[zk], z.am[zk], z_source(z, k, nz),
+                  zbuf[ts], dst[ts] + k * pl, true);
         }
       }
-      detail::stream_fence();
     }
+    detail::stream_fence();
   }
 
   // Pass over descending slabs: back substitution along z of w (final P(h) u, in place) and of
   // v (P(h/2) u), then the second P(h/2)'s x and y solves of each finished slab of v, and its
   // elimination along z from the top (the reverse factorisation) into v.
-  void sweep_zback_xy_zreverse(const StepTables& tf, const StepTables& th) {
+  void sweep_zback_xy_zreverse(Team& team, const StepTables& tf, const StepTables& th) {
     const Index nx = grid.nx();
     const Index nz = grid.nz();
     const Index pl = plane();
     double* zw = slab(4);
     double* zv = slab(5);
     double* zr = slab(6);
-    std::fill(zw, zw + pl, 0.0);
-    std::fill(zv, zv + pl, 0.0);
-    std::fill(zr, zr + pl, 0.0);
     const std::array<double*, 2> buf{slab(0), slab(1)};
-    const Index nrb = row_blocks();
-    const Index ncc = column_chunks();
-#pragma omp parallel num_threads(team_size(true))
-    {
-      double* work = thread_work.data() + static_cast<std::size_t>(omp_get_thread_num()) * work_per_thread();
-      for (Index k = nz - 1; k >= 0; --k) {
-        const auto zk = static_cast<std::size_t>(k);
-        double* bk = buf[static_cast<std::size_t>(k & 1)];
-        double* wk = w.data() + k * pl;
-        double* vk = v.data() + k * pl;
-#pragma omp for schedule(static)
-        for (Index rb = 0; rb < nrb; ++rb) {
-          const Index j0 = rb * row_block();
-          const Index j1 = std::min(grid.ny(), j0 + row_block());
-          for (Index j = j0; j < j1; ++j) {
-            kernels.z_back(detail::ZBackArgs{nx, wk + j * nx, tf.z.cp[zk], zw + j * nx, wk + j * nx});
-            kernels.z_back(detail::ZBackArgs{nx, vk + j * nx, th.z.cp[zk], zv + j * nx, nullptr});
-          }
-          x_block(rb, zv, 1, {x_view(th, k), LineView{}}, {bk, nullptr}, work);
+    const auto [rb0, rb1] = team.share(row_blocks());
+    const auto [cc0, cc1] = team.share(column_chunks());
+    double* work = thread_work.data() + static_cast<std::size_t>(team.id) * work_per_thread();
+    zero_rows(zw, rb0 * row_block(), rb1 * row_block());
+    zero_rows(zv, rb0 * row_block(), rb1 * row_block());
+    zero_columns(zr, cc0, cc1);
+    for (Index k = nz - 1; k >= 0; --k) {
+      const auto zk = static_cast<std::size_t>(k);
+      double* bk = buf[static_cast<std::size_t>(k & 1)];
+      double* wk = w.data() + k * pl;
+      double* vk = v.data() + k * pl;
+      for (Index rb = rb0; rb < rb1; ++rb) {
+        const Index j0 = rb * row_block();
+        const Index j1 = std::min(grid.ny(), j0 + row_block());
+        for (Index j = j0; j < j1; ++j) {
+          kernels.z_back(detail::ZBackArgs{nx, wk + j * nx, tf.z.cp[zk], zw + j * nx, wk + j * nx});
+          kernels.z_back(detail::ZBackArgs{nx, vk + j * nx, th.z.cp[zk], zv + j * nx, nullptr});
         }
-#pragma omp for schedule(static) nowait
-        for (Index cc = 0; cc < ncc; ++cc) {
-          y_chunk(cc, bk, y_view(th, k), th.z.mr[zk], th.z.cmr[zk], z_source(th.z, k, nz), zr, vk, false);
-        }
+        x_block(rb, zv, 1, {x_view(th, k), LineView{}}, {bk, nullptr}, work);
+      }
+      team.barrier();
+      for (Index cc = cc0; cc < cc1; ++cc) {
+        y_chunk(cc, bk, y_view(th, k), th.z.mr[zk], th.z.cmr[zk], z_source(th.z, k, nz), zr, vk,
+                false);
       }
     }
   }
 
   // Pass over ascending slabs: back substitution of the reverse elimination (v = P(h/2)^2 u),
-  // u = 2 v - w and the error estimate.
-  double sweep_combine(std::span<double> u, const StepTables& th, double atol, double rtol) {
+  // u = 2 v - w and the error estimate of this thread's rows.
+  double sweep_combine(Team& team, std::span<double> u, const StepTables& th, double atol,
+                       double rtol) {
     const Index nx = grid.nx();
-    const Index ny = grid.ny();
-    const Index nz = grid.nz();
     const Index pl = plane();
     double* zv = slab(5);
-    std::fill(zv, zv + pl, 0.0);
-    double err = 0.0;
-#pragma omp parallel num_threads(team_size(false))
-    {
-      double local = 0.0;
-      for (Index k = 0; k < nz; ++k) {
-        // Same static schedule on every slab: each thread owns the same rows of zv throughout.
-#pragma omp for schedule(static) nowait
-        for (Index j = 0; j < ny; ++j) {
-          const Index off = k * pl + j * nx;
-          kernels.combine(detail::CombineArgs{nx, v.data() + off, th.z.crp[static_cast<std::size_t>(k)],
-                                              zv + j * nx, w.data() + off, u.data() + off, atol,
-                                              rtol, &local});
-        }
-      }
-      detail::stream_fence();
-#pragma omp critical(microheal_diffusion_error)
-      {
-        if (std::isnan(local) || local > err) err = std::isnan(err) ? err : local;
+    const auto [j0, j1] = team.share(grid.ny());
+    zero_rows(zv, j0, j1);
+    double local = 0.0;
+    for (Index k = 0; k < grid.nz(); ++k) {
+      for (Index j = j0; j < j1; ++j) {
+        const Index off = k * pl + j * nx;
+        kernels.combine(detail::CombineArgs{nx, v.data() + off,
+                                            th.z.crp[static_cast<std::size_t>(k)], zv + j * nx,
+                                            w.data() + off, u.data() + off, atol, rtol, &local});
       }
     }
-    return err;
+    detail::stream_fence();
+    return local;
   }
 
   // Pass over descending slabs: back substitution of w into u (the backward-Euler step).
-  void sweep_zback_into(std::span<double> u, const StepTables& t) {
+  void sweep_zback_into(Team& team, std::span<double> u, const StepTables& t) {
     const Index nx = grid.nx();
-    const Index ny = grid.ny();
     const Index pl = plane();
     double* zw = slab(4);
-    std::fill(zw, zw + pl, 0.0);
-#pragma omp parallel num_threads(team_size(false))
-    {
-      for (Index k = grid.nz() - 1; k >= 0; --k) {
-#pragma omp for schedule(static) nowait
-        for (Index j = 0; j < ny; ++j) {
-          const Index off = k * pl + j * nx;
-          kernels.z_back(detail::ZBackArgs{nx, w.data() + off, t.z.cp[static_cast<std::size_t>(k)],
-                                           zw + j * nx, u.data() + off});
-        }
+    const auto [j0, j1] = team.share(grid.ny());
+    zero_rows(zw, j0, j1);
+    for (Index k = grid.nz() - 1; k >= 0; --k) {
+      for (Index j = j0; j < j1; ++j) {
+        const Index off = k * pl + j * nx;
+        kernels.z_back(detail::ZBackArgs{nx, w.data() + off, t.z.cp[static_cast<std::size_t>(k)],
+                                         zw + j * nx, u.data() + off});
       }
     }
   }
 
-  double fast_step(std::size_t s, std::span<double> u, double h, const ErrorWeights& weights) {
-    reserve_thread_work();
-    const StepTables& tf = step_tables(s, h);
-    const StepTables& th = step_tables(s, 0.5 * h);
-    sweep_xy_zforward(u, 2, tf, &th);
-    sweep_zback_xy_zreverse(tf, th);
-    return sweep_combine(u, th, weights.atol[s], weights.rtol[s]);
+  void zero_rows(double* plane_buf, Index j0, Index j1) const {
+    const Index nx = grid.nx();
+    j1 = std::min(j1, grid.ny());
+    if (j1 > j0)
+      std::fill(plane_buf + j0 * nx, plane_buf + j1 * nx, 0.0);
+  }
+  void zero_columns(double* plane_buf, Index cc0, Index cc1) const {
+    const Index nx = grid.nx();
+    const Index c0 = cc0 * column_chunk;
+    const Index c1 = std::min(nx, cc1 * column_chunk);
+    if (c1 <= c0)
+      return;
+    for (Index j = 0; j < grid.ny(); ++j) {
+      std::fill(plane_buf + j * nx + c0, plane_buf + j * nx + c1, 0.0);
+    }
   }
 
-  void fast_backward_euler(std::size_t s, std::span<double> u, double h) {
+  // Advances every species on the fast path: one parallel region for all of them, so the team
+  // is forked once per call. @p weights null: backward Euler. Returns the error estimate.
+  double fast_species(grid::FieldSet& fields, double h, const ErrorWeights* weights) {
+    std::vector<std::size_t> list;
+    std::vector<std::array<const StepTables*, 2>> tabs;
+    for (std::size_t s = 0; s < species.size(); ++s) {
+      if (!fast[s])
+        continue;
+      list.push_back(s);
+      // h/2 is built second, so it cannot evict h (the least recently used slot goes).
+      const StepTables* tf = &step_tables(s, h);
+      const StepTables* th = weights != nullptr ? &step_tables(s, 0.5 * h) : nullptr;
+      tabs.push_back({tf, th});
+    }
+    if (list.empty())
+      return 0.0;
     reserve_thread_work();
-    const StepTables& t = step_tables(s, h);
-    sweep_xy_zforward(u, 1, t, nullptr);
-    sweep_zback_into(u, t);
+    double err = 0.0;
+#pragma omp parallel num_threads(team_size(true))
+    {
+#pragma omp single
+      barrier.reset(omp_get_num_threads());
+      Team team{omp_get_thread_num(), omp_get_num_threads(), barrier};
+      double local = 0.0;
+      for (std::size_t n = 0; n < list.size(); ++n) {
+        const std::size_t s = list[n];
+        const std::span<double> u = fields[s];
+        if (weights != nullptr) {
+          sweep_xy_zforward(team, u, 2, *tabs[n][0], tabs[n][1]);
+          team.barrier();
+          sweep_zback_xy_zreverse(team, *tabs[n][0], *tabs[n][1]);
+          team.barrier();
+          const double e = sweep_combine(team, u, *tabs[n][1], weights->atol[s], weights->rtol[s]);
+          local = std::isnan(e) || std::isnan(local) ? std::numeric_limits<double>::quiet_NaN()
+                                                     : std::max(local, e);
+        } else {
+          sweep_xy_zforward(team, u, 1, *tabs[n][0], nullptr);
+          team.barrier();
+          sweep_zback_into(team, u, *tabs[n][0]);
+        }
+        team.barrier();  // the next species reuses the scratch
+      }
+#pragma omp critical(microheal_diffusion_error)
+      err = std::isnan(local) || std::isnan(err) ? std::numeric_limits<double>::quiet_NaN()
+                                                 : std::max(err, local);
+    }
+    return err;
   }
 
   // ---- general path: per-voxel diffusivity (coefficients on the fly), periodic z, one voxel ----
@@ -561,7 +688,8 @@ struct DiffusionSolver::Impl {
   void general_lod(const DiffusionSpec& sp, std::span<double> x, double h) const {
     if (active_axes == 0) {
       const double f = 1.0 / (1.0 + h * sp.decay_per_h);
-      for (double& e : x) e *= f;
+      for (double& e : x)
+        e *= f;
       return;
     }
     const double sink = h * sp.decay_per_h / active_axes;
@@ -569,7 +697,8 @@ struct DiffusionSolver::Impl {
     const Index ny = grid.ny();
     for (const Axis axis : {Axis::x, Axis::y, Axis::z}) {
       const Index n = grid.extent(axis);
-      if (n == 1) continue;
+      if (n == 1)
+        continue;
       const double dx = grid.spacing_mm(axis);
       const double r = h / (dx * dx);
       const Index stride = axis == Axis::x ? 1 : (axis == Axis::y ? nx : nx * ny);
@@ -639,16 +768,13 @@ DiffusionSolver& DiffusionSolver::operator=(DiffusionSolver&&) noexcept = defaul
 double DiffusionSolver::step(grid::FieldSet& fields, double dt_h, const ErrorWeights& weights) {
   Impl& im = *_impl;
   im.check_fields(fields);
-  double err = 0.0;
+  double err = im.fast_species(fields, dt_h, &weights);
   for (std::size_t s = 0; s < im.species.size(); ++s) {
-    if (!im.species[s].mobile) continue;
-    const double e = im.fast[s] ? im.fast_step(s, fields[s], dt_h, weights)
-                                : im.general_step(s, fields[s], dt_h, weights);
-    if (std::isnan(e) || std::isnan(err)) {
-      err = std::numeric_limits<double>::quiet_NaN();
-    } else {
-      err = std::max(err, e);
-    }
+    if (!im.species[s].mobile || im.fast[s])
+      continue;
+    const double e = im.general_step(s, fields[s], dt_h, weights);
+    err = std::isnan(e) || std::isnan(err) ? std::numeric_limits<double>::quiet_NaN()
+                                           : std::max(err, e);
   }
   return err;
 }
@@ -656,28 +782,30 @@ double DiffusionSolver::step(grid::FieldSet& fields, double dt_h, const ErrorWei
 void DiffusionSolver::step_backward_euler(grid::FieldSet& fields, double dt_h) {
   Impl& im = *_impl;
   im.check_fields(fields);
+  im.fast_species(fields, dt_h, nullptr);
   for (std::size_t s = 0; s < im.species.size(); ++s) {
-    if (!im.species[s].mobile) continue;
-    if (im.fast[s]) {
-      im.fast_backward_euler(s, fields[s], dt_h);
-    } else {
-      im.general_lod(im.species[s], fields[s], dt_h);
-    }
+    if (!im.species[s].mobile || im.fast[s])
+      continue;
+    im.general_lod(im.species[s], fields[s], dt_h);
   }
 }
 
 std::size_t DiffusionSolver::bytes_held() const {
   const Impl& im = *_impl;
-  std::size_t b = (im.w.capacity() + im.v.capacity() + im.slabs.capacity() +
-                   im.thread_work.capacity()) *
-                  sizeof(double);
+  std::size_t b =
+      (im.scratch.capacity() + im.slabs.capacity() + im.thread_work.capacity()) * sizeof(double);
   for (const auto& slots : im.tables) {
-    for (const auto& t : slots) b += t.bytes();
+    for (const auto& t : slots)
+      b += t.bytes();
   }
   return b + sizeof(Impl);
 }
 
-const grid::Grid& DiffusionSolver::grid() const { return _impl->grid; }
-const std::vector<DiffusionSpec>& DiffusionSolver::species() const { return _impl->species; }
+const grid::Grid& DiffusionSolver::grid() const {
+  return _impl->grid;
+}
+const std::vector<DiffusionSpec>& DiffusionSolver::species() const {
+  return _impl->species;
+}
 
 }  // namespace microheal::solver

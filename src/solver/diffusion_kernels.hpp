@@ -4,13 +4,12 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 
 #include "microheal/core/types.hpp"
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#include <immintrin.h>
 #endif
 
 /// @file
@@ -46,6 +45,7 @@ struct SimdType<4> {
   typedef double type __attribute__((vector_size(32)));
   typedef double unaligned __attribute__((vector_size(32), aligned(8), may_alias));
 };
+
 template <int W>
 using Vec = typename SimdType<W>::type;
 
@@ -64,7 +64,8 @@ template <int W>
   if constexpr (W == 1) {
     v = s;
   } else {
-    for (int l = 0; l < W; ++l) v[l] = s;
+    for (int l = 0; l < W; ++l)
+      v[l] = s;
   }
 }
 template <int W>
@@ -84,14 +85,30 @@ template <int W>
   }
 }
 
-/// @brief Stores bypassing the caches (16-byte aligned @p p) for results that are not read again
-/// before the whole field has been swept: no read-for-ownership, one third less memory traffic.
+// |v| by clearing the sign bits (one instruction where compare-and-blend takes three).
+template <int W>
+[[gnu::always_inline]] inline void vabs(Vec<W>& v) {
+  if constexpr (W == 1) {
+    v = std::abs(v);
+  } else {
+    typedef long long Bits __attribute__((vector_size(8 * W)));
+    v = reinterpret_cast<Vec<W>>(reinterpret_cast<Bits>(v) & 0x7fffffffffffffffLL);
+  }
+}
+
+/// @brief Stores bypassing the caches, for results that are not read again before the whole
+/// field has been swept: no read-for-ownership, a third less memory traffic. @p p must be
+/// aligned to stream_alignment<W>() bytes. (The raw builtins are legal here because these
+/// functions are always inlined into entry points compiled for the matching instruction set.)
+template <int W>
+constexpr std::uintptr_t stream_alignment() {
+  return W == 1 ? 8 : 8 * W;
+}
 template <int W>
 [[gnu::always_inline]] inline void vstream(double* p, const Vec<W>& v) {
 #if defined(__SSE2__)
   if constexpr (W == 4) {
-    _mm_stream_pd(p, __builtin_shufflevector(v, v, 0, 1));
-    _mm_stream_pd(p + 2, __builtin_shufflevector(v, v, 2, 3));
+    __builtin_ia32_movntpd256(p, v);
   } else if constexpr (W == 2) {
     _mm_stream_pd(p, v);
   } else {
@@ -109,7 +126,10 @@ inline void stream_fence() {
 #endif
 }
 
-inline bool aligned16(const double* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 == 0; }
+template <int W>
+inline bool stream_aligned(const double* p) {
+  return reinterpret_cast<std::uintptr_t>(p) % stream_alignment<W>() == 0;
+}
 
 /// @brief In-register transpose of a W x W block (rows <-> columns).
 template <int W>
@@ -143,41 +163,46 @@ struct LineView {
   double q = 0.0;
 };
 
-/// @brief Lines along x: NG groups of W rows, each solved with NT tables.
+/// @brief Lines along x: NG groups of W consecutive rows (row r at in + r * stride), each solved
+/// with NT tables into out[t] + r * stride. Rows are addressed by base and stride, so the
+/// kernel needs a handful of registers for its pointers.
 struct XArgs {
-  static constexpr int max_rows = 8;
   Index nx = 0;
-  std::array<const double*, max_rows> in{};              // NG * W input rows
-  std::array<LineView, 2> tab{};                          // NT tables
-  std::array<std::array<double*, max_rows>, 2> out{};     // per table, NG * W output rows
-  std::array<double*, 4> work{};                          // NG * NT arrays of nx * W doubles
+  Index stride = 0;
+  const double* in = nullptr;
+  std::array<LineView, 2> tab{};
+  std::array<double*, 2> out{};
+  double* work = nullptr;  // NG * NT arrays of work_stride >= nx * W doubles
+  Index work_stride = 0;
 };
 
-// The pointers of XArgs copied into locals whose address never escapes: the kernels store
-// through may_alias vectors, after which anything read through a reference would be reloaded.
+// XArgs copied into locals that never escape: the kernels store through may_alias vectors, after
+// which anything read through the argument reference would have to be reloaded.
 template <int W, int NG, int NT>
 struct XLocal {
-  static constexpr int rows = NG * W;
-  static constexpr int chains = NG * NT;
   Index nx;
-  std::array<const double*, rows> in;
-  std::array<std::array<double*, rows>, NT> out;
-  std::array<double*, chains> work;
+  Index stride;
+  const double* in;
+  std::array<double*, NT> out;
+  double* work;
+  Index work_stride;
   std::array<const double*, NT> am, m, cp;
   std::array<double, NT> src_lo, src_hi;
 
-  explicit XLocal(const XArgs& g) : nx(g.nx) {
-    for (int r = 0; r < rows; ++r) in[r] = g.in[r];
+  explicit XLocal(const XArgs& g)
+      : nx(g.nx), stride(g.stride), in(g.in), work(g.work), work_stride(g.work_stride) {
     for (int t = 0; t < NT; ++t) {
-      for (int r = 0; r < rows; ++r) out[t][r] = g.out[t][r];
+      out[t] = g.out[t];
       am[t] = g.tab[t].am;
       m[t] = g.tab[t].m;
       cp[t] = g.tab[t].cp;
       src_lo[t] = g.tab[t].src_lo;
       src_hi[t] = g.tab[t].src_hi;
     }
-    for (int c = 0; c < chains; ++c) work[c] = g.work[c];
   }
+  const double* in_row(int r) const { return in + r * stride; }
+  double* out_row(int t, int r) const { return out[t] + r * stride; }
+  double* chain(int c) const { return work + c * work_stride; }
 };
 
 // Loads columns i0 .. i0+W-1 of the NG row groups, transposed: col[gi][q] holds column i0 + q
@@ -187,11 +212,13 @@ template <int W, int NG, int NT>
                                           std::array<std::array<Vec<W>, W>, NG>& col) {
   for (int gi = 0; gi < NG; ++gi) {
     if (cnt == W) {
-      for (int l = 0; l < W; ++l) vload<W>(col[gi][l], x.in[gi * W + l] + i0);
+      for (int l = 0; l < W; ++l)
+        vload<W>(col[gi][l], x.in_row(gi * W + l) + i0);
       transpose<W>(col[gi]);
     } else {
       for (Index q = 0; q < cnt; ++q) {
-        for (int l = 0; l < W; ++l) set_lane<W>(col[gi][q], l, x.in[gi * W + l][i0 + q]);
+        for (int l = 0; l < W; ++l)
+          set_lane<W>(col[gi][q], l, x.in_row(gi * W + l)[i0 + q]);
       }
     }
   }
@@ -199,14 +226,15 @@ template <int W, int NG, int NT>
 
 // One forward step of every chain at column i: d = (x + s) m - am d.
 template <int W, int NG, int NT, bool Src>
-[[gnu::always_inline]] inline void x_forward_column(const XLocal<W, NG, NT>& x, Index i,
-                                                    const std::array<std::array<Vec<W>, W>, NG>& col,
-                                                    int q, std::array<Vec<W>, NG * NT>& d) {
+[[gnu::always_inline]] inline void x_forward_column(
+    const XLocal<W, NG, NT>& x, Index i, const std::array<std::array<Vec<W>, W>, NG>& col, int q,
+    std::array<Vec<W>, NG * NT>& d) {
   for (int t = 0; t < NT; ++t) {
     const double m = x.m[t][i];
     const double am = x.am[t][i];
     double s = 0.0;
-    if constexpr (Src) s = (i == 0 ? x.src_lo[t] : 0.0) + (i == x.nx - 1 ? x.src_hi[t] : 0.0);
+    if constexpr (Src)
+      s = (i == 0 ? x.src_lo[t] : 0.0) + (i == x.nx - 1 ? x.src_hi[t] : 0.0);
     for (int gi = 0; gi < NG; ++gi) {
       Vec<W>& dd = d[gi * NT + t];
       if constexpr (Src) {
@@ -214,7 +242,7 @@ template <int W, int NG, int NT, bool Src>
       } else {
         dd = col[gi][q] * m - am * dd;
       }
-      vstore<W>(x.work[gi * NT + t] + i * W, dd);
+      vstore<W>(x.chain(gi * NT + t) + i * W, dd);
     }
   }
 }
@@ -227,34 +255,47 @@ template <int W, int NG, int NT>
   const Index nx = x.nx;
   const Index nb = nx / W * W;  // end of the full W x W blocks
   std::array<V, NC> d;
-  for (auto& e : d) vfill<W>(e, 0.0);
+  for (auto& e : d)
+    vfill<W>(e, 0.0);
   std::array<std::array<V, W>, NG> col;
   // Forward elimination; the first column has am = 0, so the zero start value drops out. Only
   // the first and the last column carry boundary sources.
-  for (Index i0 = 0; i0 < nx; i0 += W) {
-    const Index cnt = std::min<Index>(W, nx - i0);
+  {
+    const Index cnt = std::min<Index>(W, nx);
+    x_load<W, NG, NT>(x, 0, cnt, col);
+    for (Index q = 0; q < cnt; ++q) {
+      x_forward_column<W, NG, NT, true>(x, q, col, static_cast<int>(q), d);
+    }
+  }
+  for (Index i0 = W; i0 + W < nx; i0 += W) {
+    x_load<W, NG, NT>(x, i0, W, col);
+    for (int q = 0; q < W; ++q)
+      x_forward_column<W, NG, NT, false>(x, i0 + q, col, q, d);
+  }
+  if (nx > W) {
+    const Index i0 = (nx - 1) / W * W;  // the block holding the last column
+    const Index cnt = nx - i0;
     x_load<W, NG, NT>(x, i0, cnt, col);
-    if (cnt == W && i0 > 0 && i0 + W < nx) {
-      for (int q = 0; q < W; ++q) x_forward_column<W, NG, NT, false>(x, i0 + q, col, q, d);
-    } else {
-      for (Index q = 0; q < cnt; ++q) {
-        x_forward_column<W, NG, NT, true>(x, i0 + q, col, static_cast<int>(q), d);
-      }
+    for (Index q = 0; q < cnt; ++q) {
+      x_forward_column<W, NG, NT, true>(x, i0 + q, col, static_cast<int>(q), d);
     }
   }
   bool cyclic = false;
-  for (int t = 0; t < NT; ++t) cyclic = cyclic || g.tab[t].z != nullptr;
+  for (int t = 0; t < NT; ++t)
+    cyclic = cyclic || g.tab[t].z != nullptr;
   std::array<V, NC> y;
-  for (auto& e : y) vfill<W>(e, 0.0);
+  for (auto& e : y)
+    vfill<W>(e, 0.0);
   if (!cyclic) {
     // Back substitution (the last column has cp = 0), each finished W x W block transposed
     // straight into the output rows.
     for (Index i = nx - 1; i >= nb; --i) {
       for (int c = 0; c < NC; ++c) {
         V v;
-        vload<W>(v, x.work[c] + i * W);
+        vload<W>(v, x.chain(c) + i * W);
         y[c] = v - x.cp[c % NT][i] * y[c];
-        for (int l = 0; l < W; ++l) x.out[c % NT][(c / NT) * W + l][i] = lane<W>(y[c], l);
+        for (int l = 0; l < W; ++l)
+          x.out_row(c % NT, (c / NT) * W + l)[i] = lane<W>(y[c], l);
       }
     }
     for (Index i0 = nb - W; i0 >= 0; i0 -= W) {
@@ -262,14 +303,15 @@ template <int W, int NG, int NT>
       for (int q = W - 1; q >= 0; --q) {
         for (int c = 0; c < NC; ++c) {
           V v;
-          vload<W>(v, x.work[c] + (i0 + q) * W);
+          vload<W>(v, x.chain(c) + (i0 + q) * W);
           y[c] = v - x.cp[c % NT][i0 + q] * y[c];
           blk[c][q] = y[c];
         }
       }
       for (int c = 0; c < NC; ++c) {
         transpose<W>(blk[c]);
-        for (int l = 0; l < W; ++l) vstore<W>(x.out[c % NT][(c / NT) * W + l] + i0, blk[c][l]);
+        for (int l = 0; l < W; ++l)
+          vstore<W>(x.out_row(c % NT, (c / NT) * W + l) + i0, blk[c][l]);
       }
     }
     return;
@@ -278,14 +320,14 @@ template <int W, int NG, int NT>
   for (Index i = nx - 1; i >= 0; --i) {
     for (int c = 0; c < NC; ++c) {
       V v;
-      vload<W>(v, x.work[c] + i * W);
+      vload<W>(v, x.chain(c) + i * W);
       y[c] = v - x.cp[c % NT][i] * y[c];
-      vstore<W>(x.work[c] + i * W, y[c]);
+      vstore<W>(x.chain(c) + i * W, y[c]);
     }
   }
   for (int c = 0; c < NC; ++c) {
     const LineView& tb = g.tab[c % NT];
-    double* wk = x.work[c];
+    double* wk = x.chain(c);
     V y0;
     V yn;
     vload<W>(y0, wk);
@@ -300,17 +342,21 @@ template <int W, int NG, int NT>
     }
   }
   for (int c = 0; c < NC; ++c) {
-    const double* wk = x.work[c];
+    const double* wk = x.chain(c);
     for (Index i0 = 0; i0 < nx; i0 += W) {
       const Index cnt = std::min<Index>(W, nx - i0);
       std::array<V, W> blk;
       if (cnt == W) {
-        for (int q = 0; q < W; ++q) vload<W>(blk[q], wk + (i0 + q) * W);
+        for (int q = 0; q < W; ++q)
+          vload<W>(blk[q], wk + (i0 + q) * W);
         transpose<W>(blk);
-        for (int l = 0; l < W; ++l) vstore<W>(x.out[c % NT][(c / NT) * W + l] + i0, blk[l]);
+        for (int l = 0; l < W; ++l)
+          vstore<W>(x.out_row(c % NT, (c / NT) * W + l) + i0, blk[l]);
       } else {
         for (Index q = 0; q < cnt; ++q) {
-          for (int l = 0; l < W; ++l) x.out[c % NT][(c / NT) * W + l][i0 + q] = wk[(i0 + q) * W + l];
+          for (int l = 0; l < W; ++l) {
+            x.out_row(c % NT, (c / NT) * W + l)[i0 + q] = wk[(i0 + q) * W + l];
+          }
         }
       }
     }
@@ -342,49 +388,6 @@ struct ZStep {
   double src;
 };
 
-template <int W>
-[[gnu::always_inline]] inline void y_first_at(Index i, double* b0, double m, double s) {
-  Vec<W> x;
-  vload<W>(x, b0 + i);
-  vstore<W>(b0 + i, (x + s) * m);
-}
-template <int W>
-[[gnu::always_inline]] inline void y_forward_at(Index i, double* bj, const double* bp, double m,
-                                                double am) {
-  Vec<W> x;
-  Vec<W> p;
-  vload<W>(x, bj + i);
-  vload<W>(p, bp + i);
-  vstore<W>(bj + i, x * m - am * p);
-}
-template <int W>
-[[gnu::always_inline]] inline void y_forward_src_at(Index i, double* bj, const double* bp,
-                                                    double m, double am, double s) {
-  Vec<W> x;
-  Vec<W> p;
-  vload<W>(x, bj + i);
-  vload<W>(p, bp + i);
-  vstore<W>(bj + i, (x + s) * m - am * p);
-}
-template <int W>
-[[gnu::always_inline]] inline void y_back_at(Index i, double* bj, const double* bn, double cp) {
-  Vec<W> x;
-  Vec<W> n;
-  vload<W>(x, bj + i);
-  vload<W>(n, bn + i);
-  vstore<W>(bj + i, x - cp * n);
-}
-template <int W>
-[[gnu::always_inline]] inline void y_cyclic_at(Index i, double* bj, const double* b0,
-                                               const double* bn, double bg, double q, double z) {
-  Vec<W> x;
-  Vec<W> y0;
-  Vec<W> yn;
-  vload<W>(x, bj + i);
-  vload<W>(y0, b0 + i);
-  vload<W>(yn, bn + i);
-  vstore<W>(bj + i, x - (y0 + bg * yn) * q * z);
-}
 template <int W, bool Stream>
 [[gnu::always_inline]] inline void z_forward_at(Index i, const double* y, double* zb, double* out,
                                                 ZStep zs) {
@@ -400,112 +403,170 @@ template <int W, bool Stream>
     vstore<W>(out + i, r);
   }
 }
-template <int W, bool Stream>
-[[gnu::always_inline]] inline void y_back_z_at(Index i, double* bj, const double* bn, double cp,
-                                               double* zb, double* out, ZStep zs) {
-  Vec<W> x;
-  Vec<W> n;
-  Vec<W> p;
-  vload<W>(x, bj + i);
-  vload<W>(n, bn + i);
-  vload<W>(p, zb + i);
-  const Vec<W> yv = x - cp * n;
-  vstore<W>(bj + i, yv);
-  const Vec<W> r = (yv + zs.src) * zs.m - zs.am * p;
-  vstore<W>(zb + i, r);
-  if constexpr (Stream) {
-    vstream<W>(out + i, r);
-  } else {
-    vstore<W>(out + i, r);
+
+// Columns [i, i + B W) of the slab: forward elimination along y with the B vectors of the
+// recurrence held in registers, then the back substitution fused with the z step, so every
+// voxel of the slab is loaded and stored once per sweep and the elimination state never leaves
+// the registers. Cyclic lines store their back substitution for the correction instead.
+template <int W, int B, bool Stream, bool ZSrc, bool Cyclic>
+[[gnu::always_inline]] inline void y_block(Index i, Index nx, Index ny, double* b,
+                                           const LineView& t, ZStep zs, double* zbuf, double* out) {
+  using V = Vec<W>;
+  std::array<V, B> d;
+  {
+    const double m = t.m[0];
+    const double s = t.src_lo;
+    for (int k = 0; k < B; ++k) {
+      V x;
+      vload<W>(x, b + i + k * W);
+      d[k] = (x + s) * m;
+      vstore<W>(b + i + k * W, d[k]);
+    }
+  }
+  for (Index j = 1; j < ny - 1; ++j) {
+    double* bj = b + j * nx + i;
+    const double m = t.m[j];
+    const double am = t.am[j];
+    for (int k = 0; k < B; ++k) {
+      V x;
+      vload<W>(x, bj + k * W);
+      d[k] = x * m - am * d[k];
+      vstore<W>(bj + k * W, d[k]);
+    }
+  }
+  {
+    // The last row: its forward value is final, and it carries the high-face source.
+    double* bj = b + (ny - 1) * nx + i;
+    const double m = t.m[ny - 1];
+    const double am = t.am[ny - 1];
+    const double s = t.src_hi;
+    for (int k = 0; k < B; ++k) {
+      V x;
+      vload<W>(x, bj + k * W);
+      d[k] = (x + s) * m - am * d[k];
+      if constexpr (Cyclic)
+        vstore<W>(bj + k * W, d[k]);
+    }
+  }
+  auto z_step = [&](Index j, const std::array<V, B>& y) [[gnu::always_inline]] {
+    const Index o = j * nx + i;
+    for (int k = 0; k < B; ++k) {
+      V p;
+      vload<W>(p, zbuf + o + k * W);
+      V r;
+      if constexpr (ZSrc) {
+        r = (y[k] + zs.src) * zs.m - zs.am * p;
+      } else {
+        r = y[k] * zs.m - zs.am * p;
+      }
+      vstore<W>(zbuf + o + k * W, r);
+      if constexpr (Stream) {
+        vstream<W>(out + o + k * W, r);
+      } else {
+        vstore<W>(out + o + k * W, r);
+      }
+    }
+  };
+  if constexpr (!Cyclic)
+    z_step(ny - 1, d);
+  for (Index j = ny - 2; j >= 0; --j) {
+    double* bj = b + j * nx + i;
+    const double cp = t.cp[j];
+    for (int k = 0; k < B; ++k) {
+      V x;
+      vload<W>(x, bj + k * W);
+      d[k] = x - cp * d[k];
+      if constexpr (Cyclic)
+        vstore<W>(bj + k * W, d[k]);
+    }
+    if constexpr (!Cyclic)
+      z_step(j, d);
+  }
+  if constexpr (Cyclic) {
+    // Sherman-Morrison: x_j = y_j - (y_0 + bg y_{n-1}) q z_j, then the z step row by row.
+    std::array<V, B> f;
+    for (int k = 0; k < B; ++k) {
+      V yn;
+      vload<W>(yn, b + (ny - 1) * nx + i + k * W);
+      f[k] = (d[k] + t.bg * yn) * t.q;
+    }
+    for (Index j = 0; j < ny; ++j) {
+      std::array<V, B> y;
+      const double z = t.z[j];
+      for (int k = 0; k < B; ++k) {
+        V x;
+        vload<W>(x, b + j * nx + i + k * W);
+        y[k] = x - f[k] * z;
+      }
+      z_step(j, y);
+    }
   }
 }
 
-template <int W, bool Stream>
+template <int W, bool Stream, bool ZSrc, bool Cyclic>
 [[gnu::always_inline]] inline void y_cols_impl(const YArgs& g) {
+  // Vectors per column block: independent chains for the FMA latency (8 measured best of 2, 4
+  // and 8 at W = 4).
+  constexpr int B = 8;
   const Index nx = g.nx;
-  const Index ny = g.ny;
-  const Index c0 = g.c0;
   const Index c1 = g.c1;
-  const Index cv = c0 + (c1 - c0) / W * W;  // end of the full vectors
-  double* const b = g.b;
-  double* const zbuf = g.zbuf;
-  double* const out = g.out;
+  Index i = g.c0;
+  for (; i + B * W <= c1; i += B * W) {
+    y_block<W, B, Stream, ZSrc, Cyclic>(i, nx, g.ny, g.b, g.tab, ZStep{g.z_m, g.z_am, g.z_src},
+                                        g.zbuf, g.out);
+  }
+  for (; i + W <= c1; i += W) {
+    y_block<W, 1, Stream, ZSrc, Cyclic>(i, nx, g.ny, g.b, g.tab, ZStep{g.z_m, g.z_am, g.z_src},
+                                        g.zbuf, g.out);
+  }
+  for (; i < c1; ++i) {
+    y_block<1, 1, false, ZSrc, Cyclic>(i, nx, g.ny, g.b, g.tab, ZStep{g.z_m, g.z_am, g.z_src},
+                                       g.zbuf, g.out);
+  }
+}
+
+// The z step alone, for slabs without lines along y (ny = 1).
+template <int W, bool Stream>
+[[gnu::always_inline]] inline void z_only(const YArgs& g) {
+  const Index nv = g.c0 + (g.c1 - g.c0) / W * W;
   const ZStep zs{g.z_m, g.z_am, g.z_src};
-  const LineView t = g.tab;
-  if (ny > 1) {
-    {
-      const double m0 = t.m[0];
-      const double s0 = t.src_lo;
-      for (Index i = c0; i < cv; i += W) y_first_at<W>(i, b, m0, s0);
-      for (Index i = cv; i < c1; ++i) y_first_at<1>(i, b, m0, s0);
-    }
-    for (Index j = 1; j < ny; ++j) {
-      double* bj = b + j * nx;
-      const double* bp = bj - nx;
-      const double m = t.m[j];
-      const double am = t.am[j];
-      const double s = j == ny - 1 ? t.src_hi : 0.0;
-      if (s != 0.0) {
-        for (Index i = c0; i < cv; i += W) y_forward_src_at<W>(i, bj, bp, m, am, s);
-        for (Index i = cv; i < c1; ++i) y_forward_src_at<1>(i, bj, bp, m, am, s);
-      } else {
-        for (Index i = c0; i < cv; i += W) y_forward_at<W>(i, bj, bp, m, am);
-        for (Index i = cv; i < c1; ++i) y_forward_at<1>(i, bj, bp, m, am);
-      }
-    }
-    if (t.z == nullptr) {
-      // Back substitution fused with the z step: each row is final once computed.
-      {
-        const Index o = (ny - 1) * nx;
-        for (Index i = c0; i < cv; i += W) z_forward_at<W, Stream>(i, b + o, zbuf + o, out + o, zs);
-        for (Index i = cv; i < c1; ++i) z_forward_at<1, false>(i, b + o, zbuf + o, out + o, zs);
-      }
-      for (Index j = ny - 2; j >= 0; --j) {
-        const Index o = j * nx;
-        const double cp = t.cp[j];
-        for (Index i = c0; i < cv; i += W) {
-          y_back_z_at<W, Stream>(i, b + o, b + o + nx, cp, zbuf + o, out + o, zs);
-        }
-        for (Index i = cv; i < c1; ++i) y_back_z_at<1, false>(i, b + o, b + o + nx, cp, zbuf + o, out + o, zs);
-      }
-      return;
-    }
-    for (Index j = ny - 2; j >= 0; --j) {
-      double* bj = b + j * nx;
-      const double cp = t.cp[j];
-      for (Index i = c0; i < cv; i += W) y_back_at<W>(i, bj, bj + nx, cp);
-      for (Index i = cv; i < c1; ++i) y_back_at<1>(i, bj, bj + nx, cp);
-    }
-    // Sherman-Morrison: rows 0 and ny-1 hold y_0 and y_{n-1}, so they are corrected last, from
-    // copies of their uncorrected values.
-    double* const first = b;
-    double* const last = b + (ny - 1) * nx;
-    for (Index j = 1; j + 1 < ny; ++j) {
-      double* bj = b + j * nx;
-      const double z = t.z[j];
-      for (Index i = c0; i < cv; i += W) y_cyclic_at<W>(i, bj, first, last, t.bg, t.q, z);
-      for (Index i = cv; i < c1; ++i) y_cyclic_at<1>(i, bj, first, last, t.bg, t.q, z);
-    }
-    for (Index i = c0; i < c1; ++i) {
-      const double y0 = first[i];
-      const double yn = last[i];
-      first[i] = y0 - (y0 + t.bg * yn) * t.q * t.z[0];
-      last[i] = yn - (y0 + t.bg * yn) * t.q * t.z[ny - 1];
-    }
-  }
-  for (Index j = 0; j < ny; ++j) {
-    const Index o = j * nx;
-    for (Index i = c0; i < cv; i += W) z_forward_at<W, Stream>(i, b + o, zbuf + o, out + o, zs);
-    for (Index i = cv; i < c1; ++i) z_forward_at<1, false>(i, b + o, zbuf + o, out + o, zs);
-  }
+  for (Index i = g.c0; i < nv; i += W)
+    z_forward_at<W, Stream>(i, g.b, g.zbuf, g.out, zs);
+  for (Index i = nv; i < g.c1; ++i)
+    z_forward_at<1, false>(i, g.b, g.zbuf, g.out, zs);
 }
 
 template <int W>
 [[gnu::always_inline]] inline void y_cols(const YArgs& g) {
-  if (g.stream && W > 1 && g.nx % 2 == 0 && aligned16(g.out + g.c0)) {
-    y_cols_impl<W, true>(g);
+  const bool stream = g.stream && W > 1 && g.nx % W == 0 && stream_aligned<W>(g.out + g.c0);
+  if (g.ny == 1) {
+    if (stream) {
+      z_only<W, true>(g);
+    } else {
+      z_only<W, false>(g);
+    }
+    return;
+  }
+  const bool zsrc = g.z_src != 0.0;
+  const bool cyclic = g.tab.z != nullptr;
+  if (cyclic) {
+    if (zsrc) {
+      y_cols_impl<W, false, true, true>(g);
+    } else {
+      y_cols_impl<W, false, false, true>(g);
+    }
+  } else if (stream) {
+    if (zsrc) {
+      y_cols_impl<W, true, true, false>(g);
+    } else {
+      y_cols_impl<W, true, false, false>(g);
+    }
   } else {
-    y_cols_impl<W, false>(g);
+    if (zsrc) {
+      y_cols_impl<W, false, true, false>(g);
+    } else {
+      y_cols_impl<W, false, false, false>(g);
+    }
   }
 }
 
@@ -527,7 +588,8 @@ template <int W, bool Out>
   vload<W>(p, zbuf + i);
   const Vec<W> r = x - cp * p;
   vstore<W>(zbuf + i, r);
-  if constexpr (Out) vstore<W>(out + i, r);
+  if constexpr (Out)
+    vstore<W>(out + i, r);
 }
 
 template <int W>
@@ -539,11 +601,15 @@ template <int W>
   double* const zbuf = g.zbuf;
   double* const out = g.out;
   if (out != nullptr) {
-    for (Index i = 0; i < nv; i += W) z_back_at<W, true>(i, in, cp, zbuf, out);
-    for (Index i = nv; i < n; ++i) z_back_at<1, true>(i, in, cp, zbuf, out);
+    for (Index i = 0; i < nv; i += W)
+      z_back_at<W, true>(i, in, cp, zbuf, out);
+    for (Index i = nv; i < n; ++i)
+      z_back_at<1, true>(i, in, cp, zbuf, out);
   } else {
-    for (Index i = 0; i < nv; i += W) z_back_at<W, false>(i, in, cp, zbuf, out);
-    for (Index i = nv; i < n; ++i) z_back_at<1, false>(i, in, cp, zbuf, out);
+    for (Index i = 0; i < nv; i += W)
+      z_back_at<W, false>(i, in, cp, zbuf, out);
+    for (Index i = nv; i < n; ++i)
+      z_back_at<1, false>(i, in, cp, zbuf, out);
   }
 }
 
@@ -573,7 +639,7 @@ struct CombineScalars {
 template <int W, bool Stream>
 [[gnu::always_inline]] inline void combine_at(Index i, const double* vpp, double* zbuf,
                                               const double* w, double* u, CombineScalars c,
-                                              Vec<W>& tmax, Vec<W>& bad) {
+                                              Vec<W>& tmax, Vec<W>& tsum) {
   Vec<W> x;
   Vec<W> p;
   Vec<W> wv;
@@ -588,12 +654,13 @@ template <int W, bool Stream>
   } else {
     vstore<W>(u + i, uv);
   }
-  const Vec<W> e = v - wv;
-  const Vec<W> ae = e < 0.0 ? -e : e;
-  const Vec<W> au = uv < 0.0 ? -uv : uv;
+  Vec<W> ae = v - wv;
+  Vec<W> au = uv;
+  vabs<W>(ae);
+  vabs<W>(au);
   const Vec<W> t = ae - c.mlo * (c.atol + c.rtol * au);
   tmax = t > tmax ? t : tmax;
-  bad += t - t;  // NaN (and sticky) when t is NaN or infinite
+  tsum += t;  // not finite when any t is NaN or infinite (or the sum overflows): then rescan
 }
 
 template <int W>
@@ -608,25 +675,35 @@ template <int W>
   // far more than the rounding of either side, so no candidate is missed.
   const CombineScalars c{g.crp, g.atol, g.rtol, m * (1.0 - 1e-12)};
   Vec<W> tmax;
-  Vec<W> bad;
+  Vec<W> tsum;
   Vec<1> tmax1 = -1.0;
-  Vec<1> bad1 = 0.0;
+  Vec<1> tsum1 = 0.0;
   vfill<W>(tmax, -1.0);
-  vfill<W>(bad, 0.0);
-  const Index nv = n / W * W;
-  if (W > 1 && aligned16(u)) {
-    for (Index i = 0; i < nv; i += W) combine_at<W, true>(i, vpp, zbuf, w, u, c, tmax, bad);
-  } else {
-    for (Index i = 0; i < nv; i += W) combine_at<W, false>(i, vpp, zbuf, w, u, c, tmax, bad);
+  vfill<W>(tsum, 0.0);
+  // Streaming stores need aligned addresses: the first few voxels go one by one.
+  Index i = 0;
+  if constexpr (W > 1) {
+    while (i < n && !stream_aligned<W>(u + i)) {
+      combine_at<1, false>(i, vpp, zbuf, w, u, c, tmax1, tsum1);
+      ++i;
+    }
+    for (; i + 2 * W <= n; i += 2 * W) {
+      combine_at<W, true>(i, vpp, zbuf, w, u, c, tmax, tsum);
+      combine_at<W, true>(i + W, vpp, zbuf, w, u, c, tmax, tsum);
+    }
+    for (; i + W <= n; i += W)
+      combine_at<W, true>(i, vpp, zbuf, w, u, c, tmax, tsum);
   }
-  for (Index i = nv; i < n; ++i) combine_at<1, false>(i, vpp, zbuf, w, u, c, tmax1, bad1);
-  bool candidate = tmax1 > 0.0 || bad1 != bad1;
+  for (; i < n; ++i)
+    combine_at<1, false>(i, vpp, zbuf, w, u, c, tmax1, tsum1);
+  bool candidate = tmax1 > 0.0 || !std::isfinite(tsum1);
   for (int l = 0; l < W; ++l) {
-    candidate = candidate || lane<W>(tmax, l) > 0.0 || lane<W>(bad, l) != lane<W>(bad, l);
+    candidate = candidate || lane<W>(tmax, l) > 0.0 || !std::isfinite(lane<W>(tsum, l));
   }
-  if (!candidate) return;
-  for (Index i = 0; i < n; ++i) {
-    const double r = std::abs(zbuf[i] - w[i]) / (c.atol + c.rtol * std::abs(u[i]));
+  if (!candidate)
+    return;
+  for (Index k = 0; k < n; ++k) {
+    const double r = std::abs(zbuf[k] - w[k]) / (c.atol + c.rtol * std::abs(u[k]));
     if (std::isnan(r)) {
       m = std::numeric_limits<double>::quiet_NaN();
       break;

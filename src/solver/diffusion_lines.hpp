@@ -176,7 +176,8 @@ struct LineFactor {
     if (cyclic()) {
       const std::size_t n = d.size();
       const double f = (d[0] + bg * d[n - 1]) * q;
-      for (std::size_t i = 0; i < n; ++i) d[i] -= f * z[i];
+      for (std::size_t i = 0; i < n; ++i)
+        d[i] -= f * z[i];
     }
   }
 };

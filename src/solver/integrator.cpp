@@ -11,22 +11,12 @@
 
 #include "microheal/core/error.hpp"
 
-// Step control in brief (see also integrator.hpp):
-// - One step is R(h/2) C(h/2) D(h) C(h/2) R(h/2) followed by a check pass. Its error is the max of
-//   the reaction and diffusion estimates; both are local O(h^2) estimates, so the optimal step is
-//   h * err^(-1/2) (times a safety factor), limited to [max_shrink, max_growth] per step.
-// - A step with NaN/Inf, a value below -negative_tolerance * atol, or err > 1 is rejected and the
-//   state restored from a copy taken at step start. Negative values are never clamped: the step is
-//   retried at half the size (the error estimate says nothing about positivity, so shrinking by
-//   the error formula could stall). After a rejection the next step does not grow.
-// - A rejection at a step already at dt_min_h is a numerical failure (core::NumericalError, with
-//   the species, voxel and time of the offending value).
-// - Landing: when the remaining interval is at most the proposed step, the step is shortened to
-//   land exactly (t is set to t_end, not t + h, so the caller's time is bitwise t_end). When it is
-//   between one and two proposed steps, two even halves are taken instead, so there is never a
-//   tiny leftover step. A step shortened this way does not reset the controller: the next step
-//   is the step the controller wanted before shortening, unless the error of the short step
-//   asks for less.
+// The control policy is documented on SplitIntegrator (integrator.hpp). Implementation notes:
+// - Negative values are retried at half the step rather than by the error formula: the error
+//   estimate says nothing about positivity, so it could ask for a step that overshoots again.
+// - Work counters (reaction voxels, chemotaxis sub-steps) include rejected attempts.
+// - Mass: the integrals after each stage are differenced per species, so every change is booked
+//   to the stage that made it; sums run plane by plane in a fixed order (thread-count independent).
 
 namespace microheal::solver {
 
@@ -74,7 +64,8 @@ Finding check_fields(const grid::FieldSet& fields, const ErrorWeights& weights,
           r.first_nonfinite = v;
           break;
         }
-        if (x < threshold && (r.most_negative < 0 || x < u[static_cast<std::size_t>(r.most_negative)])) {
+        if (x < threshold &&
+            (r.most_negative < 0 || x < u[static_cast<std::size_t>(r.most_negative)])) {
           r.most_negative = v;
         }
       }
@@ -82,11 +73,13 @@ Finding check_fields(const grid::FieldSet& fields, const ErrorWeights& weights,
     }
     for (const PlaneResult& r : planes) {
       if (r.first_nonfinite >= 0) {
-        return Finding{true, false, s, r.first_nonfinite, u[static_cast<std::size_t>(r.first_nonfinite)]};
+        return Finding{true, false, s, r.first_nonfinite,
+                       u[static_cast<std::size_t>(r.first_nonfinite)]};
       }
     }
     for (const PlaneResult& r : planes) {
-      if (r.most_negative < 0) continue;
+      if (r.most_negative < 0)
+        continue;
       const double x = u[static_cast<std::size_t>(r.most_negative)];
       const double scaled = x / weights.atol[s];
       if (!found.negative || scaled < worst_scaled) {
@@ -110,7 +103,8 @@ std::string species_name(const std::vector<std::string>& names, std::size_t s) {
 }
 
 void require(bool ok, std::string_view message) {
-  if (!ok) throw core::InputError(fmt::format("time integrator: {}", message));
+  if (!ok)
+    throw core::InputError(fmt::format("time integrator: {}", message));
 }
 
 }  // namespace
@@ -146,7 +140,8 @@ SplitIntegrator::SplitIntegrator(DiffusionSolver diffusion,
           fmt::format("need 0 < dt_min_h <= dt_max_h, got {} and {}", c.dt_min_h, c.dt_max_h));
   require(c.dt_initial_h > 0.0 && std::isfinite(c.dt_initial_h),
           fmt::format("dt_initial_h must be > 0, got {}", c.dt_initial_h));
-  require(c.safety > 0.0 && c.safety <= 1.0, fmt::format("safety must be in (0, 1], got {}", c.safety));
+  require(c.safety > 0.0 && c.safety <= 1.0,
+          fmt::format("safety must be in (0, 1], got {}", c.safety));
   require(c.max_growth >= 1.0, fmt::format("max_growth must be >= 1, got {}", c.max_growth));
   require(c.max_shrink > 0.0 && c.max_shrink < 1.0,
           fmt::format("max_shrink must be in (0, 1), got {}", c.max_shrink));
@@ -168,22 +163,27 @@ std::vector<double> SplitIntegrator::masses(const grid::FieldSet& fields) {
 #pragma omp parallel for schedule(static) if (plane * nz >= parallel_min_voxels)
     for (Index k = 0; k < nz; ++k) {
       double partial = 0.0;
-      for (Index v = k * plane; v < (k + 1) * plane; ++v) partial += u[static_cast<std::size_t>(v)];
+      for (Index v = k * plane; v < (k + 1) * plane; ++v)
+        partial += u[static_cast<std::size_t>(v)];
       partials[static_cast<std::size_t>(k)] = partial;
     }
     double total = 0.0;
-    for (const double p : partials) total += p;
+    for (const double p : partials)
+      total += p;
     result[s] = total * g.voxel_volume_mm3();
   }
   return result;
 }
 
 void SplitIntegrator::begin_call(const grid::FieldSet& fields) {
-  require(fields.num_species() == _num_species,
-          fmt::format("fields have {} species, the integrator {}", fields.num_species(), _num_species));
+  require(
+      fields.num_species() == _num_species,
+      fmt::format("fields have {} species, the integrator {}", fields.num_species(), _num_species));
   require(static_cast<std::size_t>(fields.grid().num_voxels()) == _num_voxels,
-          fmt::format("fields have {} voxels, the solvers {}", fields.grid().num_voxels(), _num_voxels));
-  if (!_track_mass) return;
+          fmt::format("fields have {} voxels, the solvers {}", fields.grid().num_voxels(),
+                      _num_voxels));
+  if (!_track_mass)
+    return;
   std::vector<double> now = masses(fields);
   if (_stats.mass_initial.size() != _num_species) {
     _stats.mass_initial = now;
@@ -218,14 +218,17 @@ SplitIntegrator::Attempt SplitIntegrator::attempt(grid::FieldSet& fields, double
   }
   // Stage changes are summed per species as (after - before) of each stage.
   const auto book = [&](std::vector<double>& into) {
-    if (!track) return;
+    if (!track)
+      return;
     std::vector<double> after = masses(fields);
-    for (std::size_t s = 0; s < _num_species; ++s) into[s] += after[s] - before[s];
+    for (std::size_t s = 0; s < _num_species; ++s)
+      into[s] += after[s] - before[s];
     before = std::move(after);
   };
   const bool has_chemotaxis = _chemotaxis.has_value() && !_chemotaxis->empty();
   const auto react = [&] {
-    if (!_reactions) return;
+    if (!_reactions)
+      return;
     ReactionStepStats r;
     {
       const core::ScopedStage stage(_timer, "reaction");
@@ -238,7 +241,8 @@ SplitIntegrator::Attempt SplitIntegrator::attempt(grid::FieldSet& fields, double
     book(a.change_reaction);
   };
   const auto chemotax = [&] {
-    if (!has_chemotaxis) return;
+    if (!has_chemotaxis)
+      return;
     ChemotaxisStepStats c;
     {
       const core::ScopedStage stage(_timer, "chemotaxis");
@@ -265,7 +269,8 @@ SplitIntegrator::Attempt SplitIntegrator::attempt(grid::FieldSet& fields, double
     const core::ScopedStage stage(_timer, "check");
     a.finding = check_fields(fields, _weights, _control.negative_tolerance);
   }
-  if (track) a.mass_after = std::move(before);
+  if (track)
+    a.mass_after = std::move(before);
   return a;
 }
 
@@ -309,7 +314,8 @@ void SplitIntegrator::fixed_step(grid::FieldSet& fields, double dt_h) {
 void SplitIntegrator::advance_to(grid::FieldSet& fields, double& t_h, double t_end_h) {
   require(std::isfinite(t_h) && std::isfinite(t_end_h) && t_end_h >= t_h,
           fmt::format("cannot advance from t = {} h to t = {} h", t_h, t_end_h));
-  if (t_end_h == t_h) return;
+  if (t_end_h == t_h)
+    return;
   begin_call(fields);
   if (_control.adaptive) {
     advance_adaptive(fields, t_h, t_end_h);
@@ -318,7 +324,8 @@ void SplitIntegrator::advance_to(grid::FieldSet& fields, double& t_h, double t_e
   // Fixed steps: the interval is cut into the fewest even steps of at most dt_initial_h (the
   // tolerance keeps round-off in (t_end - t) / dt from adding a needless extra step).
   const double span_h = t_end_h - t_h;
-  const auto steps = std::max<long>(1, static_cast<long>(std::ceil(span_h / _control.dt_initial_h - 1e-9)));
+  const auto steps =
+      std::max<long>(1, static_cast<long>(std::ceil(span_h / _control.dt_initial_h - 1e-9)));
   for (long n = 0; n < steps; ++n) {
     const double h = (t_end_h - t_h) / static_cast<double>(steps - n);
     uncontrolled_step(fields, h, t_h);
@@ -380,9 +387,10 @@ void SplitIntegrator::advance_adaptive(grid::FieldSet& fields, double& t_h, doub
         fields.copy_from(*_saved);
       }
       if (h <= c.dt_min_h) {
-        throw core::NumericalError(fmt::format(
-            "time integration failed at t = {} h: a step of {} h (dt_min_h = {} h) was rejected: {}",
-            t_h, h, c.dt_min_h, why));
+        throw core::NumericalError(
+            fmt::format("time integration failed at t = {} h: a step of {} h (dt_min_h = {} h) was "
+                        "rejected: {}",
+                        t_h, h, c.dt_min_h, why));
       }
       // The minimum step itself is tried once before giving up.
       h = std::max(h * factor, c.dt_min_h);
@@ -391,8 +399,8 @@ void SplitIntegrator::advance_adaptive(grid::FieldSet& fields, double& t_h, doub
     }
     accept(a, h);
 
-    const double optimal = a.error > 0.0 ? c.safety / std::sqrt(a.error)
-                                         : std::numeric_limits<double>::infinity();
+    const double optimal =
+        a.error > 0.0 ? c.safety / std::sqrt(a.error) : std::numeric_limits<double>::infinity();
     double proposal = 0.0;
     if (h < h_wanted && !rejected) {
       // Shortened to land or to split the rest evenly: keep what the controller wanted.
@@ -400,7 +408,8 @@ void SplitIntegrator::advance_adaptive(grid::FieldSet& fields, double& t_h, doub
     } else {
       proposal = h * std::min(c.max_growth, std::max(c.max_shrink, optimal));
     }
-    if (rejected) proposal = std::min(proposal, h);
+    if (rejected)
+      proposal = std::min(proposal, h);
     _dt_next_h = std::clamp(proposal, c.dt_min_h, c.dt_max_h);
     t_h = lands ? t_end_h : t_h + h;
   }
@@ -420,13 +429,15 @@ std::string SplitIntegrator::report(const std::vector<std::string>& species_name
   fmt::format_to(it, "  {:<14} {:>10.4f} {:>6.1f}%\n", "total", total, total > 0.0 ? 100.0 : 0.0);
   const double updates = static_cast<double>(_stats.steps_accepted) *
                          static_cast<double>(_num_voxels) * static_cast<double>(_num_species);
-  fmt::format_to(it, "  throughput: {:.3e} voxel-species updates/s ({} accepted steps x {} voxels x {} species)\n",
-                 total > 0.0 ? updates / total : 0.0, _stats.steps_accepted, _num_voxels,
-                 _num_species);
-  fmt::format_to(it, "  steps: {} accepted, {} rejected (error {}, negative {}); dt {:.3e} .. {:.3e} h\n",
-                 _stats.steps_accepted, _stats.steps_rejected_error + _stats.steps_rejected_negative,
-                 _stats.steps_rejected_error, _stats.steps_rejected_negative, _stats.dt_smallest_h,
-                 _stats.dt_largest_h);
+  fmt::format_to(
+      it,
+      "  throughput: {:.3e} voxel-species updates/s ({} accepted steps x {} voxels x {} species)\n",
+      total > 0.0 ? updates / total : 0.0, _stats.steps_accepted, _num_voxels, _num_species);
+  fmt::format_to(
+      it, "  steps: {} accepted, {} rejected (error {}, negative {}); dt {:.3e} .. {:.3e} h\n",
+      _stats.steps_accepted, _stats.steps_rejected_error + _stats.steps_rejected_negative,
+      _stats.steps_rejected_error, _stats.steps_rejected_negative, _stats.dt_smallest_h,
+      _stats.dt_largest_h);
   fmt::format_to(it, "  chemotaxis sub-steps: {}\n", _stats.chemotaxis_sub_steps);
   const long voxel_updates = _stats.reaction_voxels_active + _stats.reaction_voxels_resting;
   fmt::format_to(it, "  reaction voxel updates: {} active, {} resting ({:.1f}% resting)\n",
@@ -438,9 +449,9 @@ std::string SplitIntegrator::report(const std::vector<std::string>& species_name
     fmt::format_to(it, "  mass balance: not tracked\n");
     return out;
   }
-  fmt::format_to(it, "  mass balance [mm^3 x unit]\n  {:<16} {:>13} {:>13} {:>13} {:>13} {:>13} {:>11}\n",
-                 "species", "initial", "final", "reaction", "transport", "external",
-                 "residual");
+  fmt::format_to(
+      it, "  mass balance [mm^3 x unit]\n  {:<16} {:>13} {:>13} {:>13} {:>13} {:>13} {:>11}\n",
+      "species", "initial", "final", "reaction", "transport", "external", "residual");
   for (std::size_t s = 0; s < _num_species; ++s) {
     const double initial = _stats.mass_initial[s];
     const double final_mass = _stats.mass_final[s];

@@ -17,22 +17,15 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 try:
     import h5py
     import numpy as np
+    from sample_fields import CASES, expected, layout
 except ImportError as error:
     sys.exit(f"FAIL: {error}: install python3-h5py python3-numpy (scripts/setup-deps) and run "
              "this with /usr/bin/python3")
-
-# What the sample writer writes (tests/integration/write_sample_fields.cpp).
-CASES = {
-    "3d_f64": dict(n=(6, 5, 4), d=(0.5, 0.25, 1.0), o=(1.0, 2.0, 3.0), species=["A", "C"],
-                   dtype=np.float64, times=[0.0, 0.5, 1.25], gzip=False),
-    "3d_f32": dict(n=(6, 5, 4), d=(0.5, 0.25, 1.0), o=(1.0, 2.0, 3.0), species=["A", "C"],
-                   dtype=np.float32, times=[0.0, 0.5, 1.25], gzip=True),
-    "2d": dict(n=(7, 1, 3), d=(0.5, 2.0, 0.25), o=(-1.0, 0.0, 5.0), species=["A"],
-               dtype=np.float64, times=[0.0, 24.0], gzip=False),
-}
 
 failures = []
 
@@ -43,16 +36,8 @@ def check(condition, message):
         print("FAIL:", message)
 
 
-def expected(name, n, step):
-    """Species values as [nz, ny, nx] float64: A = i + 1000 j + 1e6 k + 1e8 step, C = A / 3."""
-    nx, ny, nz = n
-    k, j, i = np.meshgrid(np.arange(nz), np.arange(ny), np.arange(nx), indexing="ij")
-    a = (i + 1000 * j + 1000000 * k).astype(np.float64) + 1e8 * step
-    return {"A": a, "B": -a, "C": a / 3.0}[name]
-
-
 def check_snapshot(path, case, step):
-    nx, ny, nz = case["n"]
+    (lx, ly, lz), spacing, centre = layout(case)
     with h5py.File(path, "r") as f:
         check(list(f.keys()) == ["VTKHDF"], f"{path}: root holds {list(f.keys())}")
         g = f["VTKHDF"]
@@ -60,11 +45,10 @@ def check_snapshot(path, case, step):
               "expected only PointData (no CellData, no FieldData)")
         a = g.attrs
         check(list(a["Version"]) == [1, 0], f"{path}: Version {a['Version']}")
-        check(list(a["WholeExtent"]) == [0, nx - 1, 0, ny - 1, 0, nz - 1],
+        check(list(a["WholeExtent"]) == [0, lx - 1, 0, ly - 1, 0, lz - 1],
               f"{path}: WholeExtent {a['WholeExtent']}")
-        centre = [o + d / 2 for o, d in zip(case["o"], case["d"])]
-        check(list(a["Origin"]) == centre, f"{path}: Origin {a['Origin']} != {centre}")
-        check(list(a["Spacing"]) == list(case["d"]), f"{path}: Spacing {a['Spacing']}")
+        check(tuple(a["Origin"]) == centre, f"{path}: Origin {a['Origin']} != {centre}")
+        check(tuple(a["Spacing"]) == spacing, f"{path}: Spacing {a['Spacing']} != {spacing}")
         check(list(a["Direction"]) == [1, 0, 0, 0, 1, 0, 0, 0, 1],
               f"{path}: Direction {a['Direction']}")
         check(a["Origin"].dtype == np.float64 and a["Spacing"].dtype == np.float64,
@@ -86,14 +70,13 @@ def check_snapshot(path, case, step):
               f"{path}: PointData holds {list(pd.keys())}, expected {case['species']}")
         for name in case["species"]:
             ds = pd[name]
-            check(ds.shape == (nz, ny, nx), f"{path}:{name} shape {ds.shape}")
+            check(ds.shape == (lz, ly, lx), f"{path}:{name} shape {ds.shape}")
             check(ds.dtype == case["dtype"], f"{path}:{name} dtype {ds.dtype}")
             check((ds.compression == "gzip") == case["gzip"],
                   f"{path}:{name} compression {ds.compression}")
-            want = expected(name, case["n"], step).astype(case["dtype"])
-            check(np.array_equal(ds[()], want), f"{path}:{name} values differ")
+            check(np.array_equal(ds[()], expected(name, case, step)), f"{path}:{name} values differ")
         # One value spelled out: voxel (i, j, k) = (3, 0, 2) of step 1.
-        if step == 1 and nx > 3 and nz > 2:
+        if step == 1 and lx > 3 and lz > 2:
             check(float(pd["A"][2, 0, 3]) == float(case["dtype"](102000003.0)),
                   f"{path}: A[k=2, j=0, i=3] = {pd['A'][2, 0, 3]}")
 
@@ -111,7 +94,7 @@ def check_series(directory, case):
 
 
 def check_xdmf(directory, case):
-    nx, ny, nz = case["n"]
+    (lx, ly, lz), layer_spacing, _ = layout(case)
     root = ET.parse(directory / "fields.xmf").getroot()
     collection = root.find("Domain/Grid")
     check(collection.get("CollectionType") == "Temporal", f"{directory}: not a temporal collection")
@@ -122,20 +105,20 @@ def check_xdmf(directory, case):
     for step, grid in enumerate(grids):
         topology = grid.find("Topology")
         check(topology.get("TopologyType") == "3DCoRectMesh", f"{directory}: topology type")
-        check(topology.get("Dimensions") == f"{nz + 1} {ny + 1} {nx + 1}",
+        check(topology.get("Dimensions") == f"{lz + 1} {ly + 1} {lx + 1}",
               f"{directory}: point dims {topology.get('Dimensions')}")
         origin, spacing = grid.findall("Geometry/DataItem")
         check(grid.find("Geometry").get("GeometryType") == "ORIGIN_DXDYDZ", "geometry type")
         check([float(v) for v in origin.text.split()] == list(reversed(case["o"])),
               f"{directory}: origin (z y x) {origin.text}")
-        check([float(v) for v in spacing.text.split()] == list(reversed(case["d"])),
+        check([float(v) for v in spacing.text.split()] == list(reversed(layer_spacing)),
               f"{directory}: spacing (z y x) {spacing.text}")
         attributes = grid.findall("Attribute")
         check([a.get("Name") for a in attributes] == case["species"], f"{directory}: attributes")
         for attribute in attributes:
             item = attribute.find("DataItem")
             check(attribute.get("Center") == "Cell", f"{directory}: center")
-            check(item.get("Dimensions") == f"{nz} {ny} {nx}", f"{directory}: cell dims")
+            check(item.get("Dimensions") == f"{lz} {ly} {lx}", f"{directory}: cell dims")
             check(item.get("Precision") == precision and item.get("NumberType") == "Float",
                   f"{directory}: precision {item.get('Precision')}")
             check(item.get("Format") == "HDF", f"{directory}: format")
@@ -143,7 +126,7 @@ def check_xdmf(directory, case):
             check(file == f"fields/f_{step:06d}.hdf", f"{directory}: file {file}")
             check(dataset == f"/VTKHDF/PointData/{attribute.get('Name')}", f"dataset {dataset}")
             with h5py.File(directory / file, "r") as f:
-                check(f[dataset].shape == (nz, ny, nx), f"{directory}: {item.text} shape")
+                check(f[dataset].shape == (lz, ly, lx), f"{directory}: {item.text} shape")
 
 
 def main():

@@ -17,20 +17,13 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from paraview.simple import OpenDataFile, XDMFReader, Delete
+from paraview.simple import Delete, OpenDataFile, XDMFReader
 from vtkmodules.util.numpy_support import vtk_to_numpy
 
-VTK_FLOAT, VTK_DOUBLE = 10, 11
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sample_fields import CASES, expected, layout  # noqa: E402
 
-# What the sample writer writes (tests/integration/write_sample_fields.cpp).
-CASES = {
-    "3d_f64": dict(n=(6, 5, 4), d=(0.5, 0.25, 1.0), o=(1.0, 2.0, 3.0), species=["A", "C"],
-                   dtype=np.float64, times=[0.0, 0.5, 1.25]),
-    "3d_f32": dict(n=(6, 5, 4), d=(0.5, 0.25, 1.0), o=(1.0, 2.0, 3.0), species=["A", "C"],
-                   dtype=np.float32, times=[0.0, 0.5, 1.25]),
-    "2d": dict(n=(7, 1, 3), d=(0.5, 2.0, 0.25), o=(-1.0, 0.0, 5.0), species=["A"],
-               dtype=np.float64, times=[0.0, 24.0]),
-}
+VTK_FLOAT, VTK_DOUBLE = 10, 11
 
 failures = []
 
@@ -41,18 +34,10 @@ def check(condition, message):
         print("FAIL:", message)
 
 
-def expected(name, n, step):
-    """Species values as [nz, ny, nx] float64: A = i + 1000 j + 1e6 k + 1e8 step, C = A / 3."""
-    nx, ny, nz = n
-    k, j, i = np.meshgrid(np.arange(nz), np.arange(ny), np.arange(nx), indexing="ij")
-    a = (i + 1000 * j + 1000000 * k).astype(np.float64) + 1e8 * step
-    return {"A": a, "B": -a, "C": a / 3.0}[name]
-
-
 def check_reader(label, reader, case, cell_data):
-    """cell_data: the XDMF readers (voxels as cells on an (n+1)^3 point grid, true origin);
-    otherwise the VTKHDF reader (voxel centres as points, origin + spacing / 2)."""
-    nx, ny, nz = case["n"]
+    """cell_data: the XDMF readers (layers as cells on a (L+1)^3 point grid from the true
+    origin); otherwise the VTKHDF reader (layers as points from the first layer's centre)."""
+    (lx, ly, lz), spacing, centre = layout(case)
     times = list(reader.TimestepValues)
     check(times == case["times"], f"{label}: TimestepValues {times} != {case['times']}")
     for step, time in enumerate(case["times"]):
@@ -63,16 +48,15 @@ def check_reader(label, reader, case, cell_data):
             check(False, f"{where}: output is {data and data.GetClassName()}, not image data")
             continue
         if cell_data:
-            check(data.GetDimensions() == (nx + 1, ny + 1, nz + 1),
+            check(data.GetDimensions() == (lx + 1, ly + 1, lz + 1),
                   f"{where}: point dimensions {data.GetDimensions()}")
             check(data.GetOrigin() == case["o"], f"{where}: origin {data.GetOrigin()}")
             arrays = data.GetCellData()
         else:
-            check(data.GetDimensions() == (nx, ny, nz), f"{where}: dimensions {data.GetDimensions()}")
-            centre = tuple(o + d / 2 for o, d in zip(case["o"], case["d"]))
+            check(data.GetDimensions() == (lx, ly, lz), f"{where}: dimensions {data.GetDimensions()}")
             check(data.GetOrigin() == centre, f"{where}: origin {data.GetOrigin()} != {centre}")
             arrays = data.GetPointData()
-        check(data.GetSpacing() == case["d"], f"{where}: spacing {data.GetSpacing()}")
+        check(data.GetSpacing() == spacing, f"{where}: spacing {data.GetSpacing()} != {spacing}")
         names = sorted(arrays.GetArrayName(a) for a in range(arrays.GetNumberOfArrays()))
         check(names == sorted(case["species"]), f"{where}: arrays {names}")
         for name in case["species"]:
@@ -82,19 +66,20 @@ def check_reader(label, reader, case, cell_data):
             want_type = VTK_DOUBLE if case["dtype"] == np.float64 else VTK_FLOAT
             check(array.GetDataType() == want_type,
                   f"{where}: {name} is {array.GetDataTypeAsString()}")
-            want = expected(name, case["n"], step).astype(case["dtype"])
-            got = vtk_to_numpy(array).reshape(nz, ny, nx)
+            want = expected(name, case, step)
+            got = vtk_to_numpy(array).reshape(lz, ly, lx)
             check(np.array_equal(got, want), f"{where}: {name} values differ "
                   f"(max |diff| {np.max(np.abs(got.astype(float) - want.astype(float)))})")
-        # A few values spelled out: the first voxel holds 1e8 * step, and voxel (i, j, k) =
-        # (nx-1, ny-1, nz-1) holds its own index.
+        # A few values spelled out: the first voxel holds 1e8 * step, the last voxel
+        # (nx-1, ny-1, nz-1) its own index.
         a = arrays.GetArray("A")
         if a is not None:
             check(a.GetValue(0) == float(case["dtype"](1e8 * step)),
                   f"{where}: A[0] = {a.GetValue(0)}")
+            nx, ny, nz = case["n"]
             last = (nx - 1) + 1000 * (ny - 1) + 1000000 * (nz - 1) + 1e8 * step
-            check(a.GetValue(nx * ny * nz - 1) == float(case["dtype"](last)),
-                  f"{where}: A[last] = {a.GetValue(nx * ny * nz - 1)}, expected {last}")
+            check(a.GetValue(lx * ly * lz - 1) == float(case["dtype"](last)),
+                  f"{where}: A[last] = {a.GetValue(lx * ly * lz - 1)}, expected {last}")
 
 
 def main():

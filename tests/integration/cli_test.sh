@@ -27,7 +27,7 @@ expect() {
 
 expect 2 "subcommand" -- 
 expect 0 "Usage" -- --help
-expect 2 "nosuch" -- nosuch
+expect 2 "unknown command .nosuch.; expected one of: .*run" -- nosuch
 expect 0 "git hash: +[0-9a-f]{7,}|git hash: +unknown" -- info
 expect 0 "OpenMP threads" -- info
 expect 0 "--grid" -- bench diffusion --help

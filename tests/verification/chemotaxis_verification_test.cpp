@@ -30,6 +30,7 @@ struct KellerSegelResult {
   double error = 0.0;       ///< max |N - N_exact| / max N_exact
   double mass_drift = 0.0;  ///< relative change of the cell mass
   double min_cells = 0.0;
+  bool signal_unchanged = false;
   long steps = 0;
   long sub_steps = 0;
 };
@@ -72,6 +73,7 @@ KellerSegelResult keller_segel(std::array<Index, 3> extent, double t_end_h,
   solver::SplitIntegrator integrator(std::move(diffusion), std::move(chemotaxis), nullptr, control,
                                      2);
   const double m0 = f.integral(0);
+  const std::vector<double> signal(f[1].begin(), f[1].end());
   double t = 0.0;
   integrator.advance_to(f, t, t_end_h);
 
@@ -87,31 +89,33 @@ KellerSegelResult keller_segel(std::array<Index, 3> extent, double t_end_h,
   r.error = err / peak;
   r.mass_drift = std::abs(f.integral(0) - m0) / m0;
   r.min_cells = *std::min_element(f[0].begin(), f[0].end());
+  r.signal_unchanged = std::equal(signal.begin(), signal.end(), f[1].begin());
   r.steps = integrator.statistics().steps_accepted;
   r.sub_steps = integrator.statistics().chemotaxis_sub_steps;
   return r;
 }
 
-/// Tight adaptive control: the splitting error at the steady state shrinks with the step, which
-/// the tolerance keeps small next to the O(h^2) space error.
-solver::StepControl tight_control() {
+/// Fixed steps proportional to the voxel size. The adaptive controller bounds the local errors of
+/// the diffusion (and reaction) stages, not the splitting error, and at the steady state only the
+/// splitting error is left: O(dt^2) with dt ~ h it scales like the O(h^2) space error, so the
+/// observed order is that of the whole method. At 32^2 it is ~1.5% of the total error (measured
+/// against dt -> 0).
+solver::StepControl fixed_steps(Index n) {
   solver::StepControl c;
-  c.rtol = 1e-6;
-  c.atol = 1e-8;
-  c.dt_initial_h = 1e-3;
-  c.dt_max_h = 0.5;
+  c.adaptive = false;
+  c.dt_initial_h = 0.08 / static_cast<double>(n);
   return c;
 }
 
-// The slowest relaxation rate is about D pi^2 = 1 / h (the signal only deepens the well), so 15 h
-// leave e^-15 of the initial transient.
-constexpr double t_steady_h = 15.0;
+// The slowest relaxation rate is about D pi^2 = 1 / h (the signal only deepens the well), so 12 h
+// leave e^-12 ~ 6e-6 of the initial transient, 1% of the space error at 32^2.
+constexpr double t_steady_h = 12.0;
 
 }  // namespace
 
 TEST_CASE("Keller-Segel steady state N ~ exp(chi S / D) in 2D", "[chemotaxis][verification]") {
-  const auto coarse = keller_segel({16, 16, 1}, t_steady_h, tight_control());
-  const auto fine = keller_segel({32, 32, 1}, t_steady_h, tight_control());
+  const auto coarse = keller_segel({16, 16, 1}, t_steady_h, fixed_steps(16));
+  const auto fine = keller_segel({32, 32, 1}, t_steady_h, fixed_steps(32));
   const double order = std::log2(coarse.error / fine.error);
   INFO("errors " << coarse.error << " (16^2) " << fine.error << " (32^2), order " << order
                  << "; steps " << coarse.steps << " " << fine.steps << ", sub-steps "
@@ -121,6 +125,7 @@ TEST_CASE("Keller-Segel steady state N ~ exp(chi S / D) in 2D", "[chemotaxis][ve
   CHECK(order < 2.3);
   CHECK(fine.mass_drift < 1e-12);
   CHECK(fine.min_cells > 0.0);
+  CHECK(fine.signal_unchanged);
 }
 
 TEST_CASE("Keller-Segel steady state converges at second order in 1D, 2D and 3D",
@@ -128,26 +133,26 @@ TEST_CASE("Keller-Segel steady state converges at second order in 1D, 2D and 3D"
   const auto study = [](auto make_extent, std::vector<Index> sizes) {
     std::vector<double> errors;
     for (const Index n : sizes) {
-      const auto r = keller_segel(make_extent(n), t_steady_h, tight_control());
+      const auto r = keller_segel(make_extent(n), t_steady_h, fixed_steps(n));
       INFO("n = " << n << " error " << r.error << " steps " << r.steps);
       CHECK(r.mass_drift < 1e-12);
       errors.push_back(r.error);
     }
     for (std::size_t m = 1; m < errors.size(); ++m) {
-      const double order = std::log2(errors[m - 1] / errors[m]);
+      const double ratio = static_cast<double>(sizes[m]) / static_cast<double>(sizes[m - 1]);
+      const double order = std::log(errors[m - 1] / errors[m]) / std::log(ratio);
       INFO("n = " << sizes[m] << " error " << errors[m] << ", order " << order);
       CHECK(order > 1.7);
       CHECK(order < 2.3);
     }
-    return errors;
   };
   SECTION("1D") {
-    study([](Index n) { return std::array<Index, 3>{n, 1, 1}; }, {32, 64, 128, 256});
+    study([](Index n) { return std::array<Index, 3>{n, 1, 1}; }, {32, 64, 128});
   }
   SECTION("2D") {
     study([](Index n) { return std::array<Index, 3>{n, n, 1}; }, {16, 32, 64});
   }
   SECTION("3D") {
-    study([](Index n) { return std::array<Index, 3>{n, n, n}; }, {8, 16, 32});
+    study([](Index n) { return std::array<Index, 3>{n, n, n}; }, {8, 12, 16});
   }
 }

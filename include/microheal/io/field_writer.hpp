@@ -1,10 +1,12 @@
 #pragma once
 
+#include <array>
 #include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "microheal/core/types.hpp"
 #include "microheal/grid/field_set.hpp"
 
 /// @file
@@ -17,10 +19,14 @@
 /// break both readers on bookworm):
 /// - group /VTKHDF, attributes Version int64 [1,0]; Type, a 9-byte fixed ASCII string
 ///   "ImageData" (NULLPAD, scalar; the only encoding ParaView 5.11 accepts); WholeExtent int64
-///   [0,nx-1, 0,ny-1, 0,nz-1] (a point extent over the voxel centres); Origin float64[3] = voxel
-///   (0,0,0)'s centre = origin + spacing/2; Spacing float64[3]; Direction float64[9] identity.
-/// - /VTKHDF/PointData/<species>: float32 or float64, shape [nz, ny, nx] (x fastest), one value
-///   per voxel centre.
+///   [0,Lx-1, 0,Ly-1, 0,Lz-1] (a point extent); Origin float64[3] = the first point;
+///   Spacing float64[3]; Direction float64[9] identity.
+/// - /VTKHDF/PointData/<species>: float32 or float64, shape [Lz, Ly, Lx] (x fastest).
+/// The points are the voxel centres (L = n, Origin = origin + spacing/2), except along an axis
+/// with a single voxel (2D and 1D grids): there the voxel is written as two half-voxel layers
+/// holding the same value (L = 2, Spacing = spacing/2, Origin = origin + spacing/4), because
+/// VTK 9.1's and ParaView 5.11's vtkHDFReader corrupt their heap and abort on an image with a
+/// single point along y or z. See SnapshotLayout.
 
 namespace microheal::io {
 
@@ -36,6 +42,19 @@ struct SnapshotOptions {
   /// 0: contiguous. 1..9: chunked by z-plane, shuffled, gzip at that level (both readers cope).
   int gzip_level = 0;
 };
+
+/// @brief Where a snapshot's values sit, per axis x, y, z.
+struct SnapshotLayout {
+  /// Layers (VTKHDF points, XDMF cells): the voxel count, or 2 for an axis with one voxel.
+  std::array<Index, 3> layers{};
+  /// Layer spacing in mm: the voxel spacing, or half of it for an axis with one voxel.
+  std::array<double, 3> spacing_mm{};
+  /// Centre of the first layer in mm (the VTKHDF Origin).
+  std::array<double, 3> first_centre_mm{};
+};
+
+/// @brief The layout of the snapshots of fields on @p grid.
+SnapshotLayout snapshot_layout(const grid::Grid& grid);
 
 /// @brief Write one VTKHDF 1.0 ImageData snapshot of @p fields to @p path, atomically (temporary
 /// file in the same directory, then rename), so a viewer never reads half a file.
@@ -67,9 +86,11 @@ std::vector<SeriesStep> read_field_series(const std::filesystem::path& series_pa
 /// `fields/f_NNNNNN.hdf` (NNNNNN = output number, 6 digits or more), `fields.hdf.series` and
 /// `fields.xmf`, the last two rewritten atomically after every snapshot.
 ///
-/// The XDMF file describes each step as a 3DCoRectMesh with POINT dimensions "nz+1 ny+1 nx+1",
-/// ORIGIN_DXDYDZ as "oz oy ox" / "dz dy dx" (the true voxel origin, slowest axis first) and one
-/// Center="Cell" attribute per species reading `fields/f_NNNNNN.hdf:/VTKHDF/PointData/<name>`.
+/// The XDMF file describes each step as a 3DCoRectMesh with POINT dimensions "Lz+1 Ly+1 Lx+1",
+/// ORIGIN_DXDYDZ as "oz oy ox" / "dz dy dx" (the true voxel origin and the layer spacing, slowest
+/// axis first) and one Center="Cell" attribute per species reading
+/// `fields/f_NNNNNN.hdf:/VTKHDF/PointData/<name>` (L as in SnapshotLayout: for a 3D grid
+/// "nz+1 ny+1 nx+1" and the voxel spacing).
 ///
 /// A restarted run resumes a series (resume(), or the constructor with the steps it kept) and
 /// appends to it; writing at a time at or before the last step first drops the steps at or after

@@ -17,6 +17,8 @@
 /// Every failing HDF5 call becomes a core::RunError whose message names the file, the object and
 /// HDF5's own reason. HDF5's automatic printing of its error stack is switched off while the layer
 /// calls into the library (and restored afterwards), so nothing is printed to stderr.
+///
+/// Use it from one thread at a time: Debian's serial HDF5 is built without thread safety.
 
 namespace microheal::io::h5 {
 

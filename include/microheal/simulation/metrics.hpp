@@ -12,7 +12,13 @@
 ///
 /// Definitions (times relative to the session they follow; "track" = needle-track mean of the
 /// session's own tracks, see Observables):
-///  - neutrophil_peak_h, macrophage_peak_h: time of the maximum of the track mean of N, M;
+///  - neutrophil_peak_h, macrophage_peak_h: time of the maximum of the neutrophil and macrophage
+///    population of the treated block (block mean: N = M = 0 at homeostasis, so this is every
+///    cell the injury recruited, wherever chemotaxis took it; whole-wound counts are what the
+///    timeline data measure, e.g. Kim et al. 2008). The track-mean peaks are reported as
+///    *_track_peak_h: chemotaxis gathers cells into the tracks while the cytokine gradient lasts,
+///    so the track concentration peaks earlier than the population and depends on chi and the
+///    grid (see docs/model.md);
 ///  - fibroblast_peak_d, fibroblast_peak_ratio: time (days) and value of the maximum of the track
 ///    mean of F relative to its homeostatic level; fibroblast_recovered_d: first time after the
 ///    peak at which that ratio is back within 20 % of baseline (below 1.2);
@@ -39,12 +45,16 @@ struct CollagenGain {
 /// @brief The metrics of one session's window [session time, next session or end].
 struct SessionMetrics {
   int session = 0;
-  double time_h = 0.0;         ///< when the session was applied
-  double window_end_h = 0.0;   ///< the next session or the end of the run
-  double neutrophil_peak_h = 0.0;
-  double neutrophil_peak = 0.0;  ///< track mean of N at the peak
-  double macrophage_peak_h = 0.0;
-  double macrophage_peak = 0.0;
+  double time_h = 0.0;             ///< when the session was applied
+  double window_end_h = 0.0;       ///< the next session or the end of the run
+  double neutrophil_peak_h = 0.0;  ///< peak of the block population
+  double neutrophil_peak = 0.0;    ///< block mean of N at the peak
+  double macrophage_peak_h = 0.0;  ///< peak of the block population
+  double macrophage_peak = 0.0;    ///< block mean of M at the peak
+  double neutrophil_track_peak_h = 0.0;
+  double neutrophil_track_peak = 0.0;  ///< track mean of N at its peak
+  double macrophage_track_peak_h = 0.0;
+  double macrophage_track_peak = 0.0;  ///< track mean of M at its peak
   double fibroblast_peak_d = 0.0;
   double fibroblast_peak_ratio = 0.0;  ///< track F / its homeostatic level at the peak
   std::optional<double> fibroblast_recovered_d;
@@ -83,6 +93,7 @@ struct Metrics {
 ///            session (sessions_applied = s) comes before the one after it (s + 1)
 /// @param[in] session_times_h the session times of the run
 /// @pre series non-empty and in time order (throws core::InputError)
-Metrics compute_metrics(std::span<const Observables> series, std::span<const double> session_times_h);
+Metrics compute_metrics(std::span<const Observables> series,
+                        std::span<const double> session_times_h);
 
 }  // namespace microheal::simulation

@@ -48,6 +48,10 @@ struct Observables {
   /// Tile mean of every species over each layer: layer_mean[layer][species] (NaN for a layer the
   /// block does not contain).
   std::array<std::array<double, model::num_species>, geometry::num_layers> layer_mean{};
+  /// Mean of every species over the whole block (total amount / block volume): for cells absent
+  /// at homeostasis (N, M) this is the population the injury recruited, whatever chemotaxis did
+  /// with it.
+  std::array<double, model::num_species> block_mean{};
   /// Needle-track mean of every species: over the voxels of the latest session's tracks, weighted
   /// by their track fraction (NaN before the first session).
   std::array<double, model::num_species> track_mean{};

@@ -89,7 +89,7 @@ ProtocolBenchmark run_protocol_benchmark(const SimulationSpec& spec);
 /// @p zone in the spec's tissue (the tissue stays the only source of per-layer values) and
 /// bleeds when the first session's needle reaches below the plexus. The step control is the
 /// well-mixed default (tighter than 3D; the zone is cheap).
-model::WellMixedOptions well_mixed_options(const SimulationSpec& spec,
-                                           geometry::Layer zone = geometry::Layer::papillary_dermis);
+model::WellMixedOptions well_mixed_options(
+    const SimulationSpec& spec, geometry::Layer zone = geometry::Layer::papillary_dermis);
 
 }  // namespace microheal::simulation

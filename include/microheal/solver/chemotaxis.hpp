@@ -45,11 +45,13 @@ class ChemotaxisSolver {
  public:
   /// @param[in] boundaries one per species of the fields (the cell species' boundary decides which
   ///            axes wrap around)
-  /// @param[in] cfl target Courant number per sub-step (0 < cfl <= 1; positivity is guaranteed for
-  ///            the default)
+  /// @param[in] cfl fraction of the positivity limit used per sub-step, in (0, 1]: every value
+  ///            keeps each forward-Euler stage non-negative (the limit is derived in
+  ///            chemotaxis.cpp: dt * sum over a voxel's outflow faces of the weighted speeds <= 1);
+  ///            below 1 leaves a margin for round-off
   /// @pre indices in range, cell != signal, chi >= 0, max speed > 0 (throws core::InputError)
   ChemotaxisSolver(const grid::Grid& grid, std::vector<ChemotaxisSpec> pairs,
-                   std::vector<grid::Boundary> boundaries, double cfl = 0.4);
+                   std::vector<grid::Boundary> boundaries, double cfl = 0.9);
   ~ChemotaxisSolver();
   ChemotaxisSolver(ChemotaxisSolver&&) noexcept;
   ChemotaxisSolver& operator=(ChemotaxisSolver&&) noexcept;

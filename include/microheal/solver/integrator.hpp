@@ -23,17 +23,17 @@ namespace microheal::solver {
 
 /// @brief Step-size control.
 struct StepControl {
-  double rtol = 1e-3;            ///< relative tolerance for every species
-  double atol = 1e-6;            ///< absolute tolerance for every species (normalised units)
-  double dt_initial_h = 1e-3;    ///< first step; also the fixed step when adaptive == false
-  double dt_min_h = 1e-9;        ///< below this a rejected step is a numerical failure
-  double dt_max_h = 6.0;         ///< no step is longer
-  double safety = 0.9;           ///< factor on the optimal step
-  double max_growth = 4.0;       ///< largest ratio of consecutive steps
-  double max_shrink = 0.1;       ///< smallest ratio after a rejection
+  double rtol = 1e-3;          ///< relative tolerance for every species
+  double atol = 1e-6;          ///< absolute tolerance for every species (normalised units)
+  double dt_initial_h = 1e-3;  ///< first step; also the fixed step when adaptive == false
+  double dt_min_h = 1e-9;      ///< below this a rejected step is a numerical failure
+  double dt_max_h = 6.0;       ///< no step is longer
+  double safety = 0.9;         ///< factor on the optimal step
+  double max_growth = 4.0;     ///< largest ratio of consecutive steps
+  double max_shrink = 0.1;     ///< smallest ratio after a rejection
   /// @brief A step is rejected when any value is below -negative_tolerance * atol (never clamped).
   double negative_tolerance = 1.0;
-  bool adaptive = true;          ///< false: fixed step dt_initial_h (convergence studies)
+  bool adaptive = true;  ///< false: fixed step dt_initial_h (convergence studies)
 };
 
 /// @brief Counters and mass balance of a run.
@@ -58,19 +58,42 @@ struct IntegratorStatistics {
 
 /// @brief Strang-split, adaptive integrator. The parts are optional: a run without reactions or
 /// without chemotaxis simply skips those stages.
+///
+/// Step control: err = max(reaction estimates, diffusion estimate), both O(h^2) local estimates,
+/// so the next step is h * min(max_growth, max(max_shrink, safety * err^(-1/2))), clamped to
+/// [dt_min_h, dt_max_h]. A step is rejected, and the fields restored from a copy taken at its
+/// start, when err > 1, when a value is NaN/Inf (both shrink by the error formula or max_shrink),
+/// or when a value is below -negative_tolerance * atol (halved; counted separately). Values are
+/// never clamped. After a rejection the next step does not grow. A rejection of a step already
+/// at dt_min_h throws core::NumericalError naming the species, voxel (i, j, k) and time.
+///
+/// Landing: if the rest of the interval is at most the proposed step it is taken in one step;
+/// if it is less than two proposed steps it is taken in two even halves (no tiny last step).
+/// t_h is then set to t_end_h itself. A step shortened this way does not shrink the proposal:
+/// the next call starts from the step the controller wanted (or less, if the short step's error
+/// asks for less), so frequent output times do not slow a run down.
+///
+/// Threads: every stage is deterministic, so results are bitwise identical at any thread count.
 class SplitIntegrator {
  public:
-  /// @pre the parts agree on the number of species
+  /// @pre the parts agree on the number of species, and control is sane (tolerances > 0,
+  ///      0 < dt_min_h <= dt_max_h, 0 < safety <= 1, max_growth >= 1, 0 < max_shrink < 1,
+  ///      negative_tolerance >= 0); throws core::InputError otherwise
   SplitIntegrator(DiffusionSolver diffusion, std::optional<ChemotaxisSolver> chemotaxis,
                   std::unique_ptr<ReactionStepper> reactions, StepControl control,
                   std::size_t num_species);
 
   /// @brief Advance @p fields from @p t_h to exactly @p t_end_h (t_h is updated). The last step
-  /// is shortened to land on t_end_h; the step size carries over to the next call.
+  /// is shortened to land on t_end_h; the step size carries over to the next call. With
+  /// control.adaptive == false the interval is cut into the fewest even steps of at most
+  /// dt_initial_h, with no rejection (as fixed_step).
+  /// @pre t_end_h >= t_h, both finite; fields match the solvers (throws core::InputError)
   /// @throws core::NumericalError when the step falls below dt_min_h, or a NaN/Inf appears
   void advance_to(grid::FieldSet& fields, double& t_h, double t_end_h);
 
   /// @brief Take one step of exactly @p dt_h with no control (tests and convergence studies).
+  /// Nothing is rejected or restored: negative values stay. A NaN/Inf still throws
+  /// core::NumericalError (the fields then hold it).
   void fixed_step(grid::FieldSet& fields, double dt_h);
 
   /// @brief Track the mass balance (costs one extra pass per stage); on by default.

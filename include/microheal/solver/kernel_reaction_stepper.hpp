@@ -76,8 +76,7 @@ class KernelReactionStepper final : public ReactionStepper {
       if (_coefficients[q].size() != static_cast<std::size_t>(_num_voxels)) {
         throw core::InputError("reaction stepper: coefficient field " + std::to_string(q) +
                                " has " + std::to_string(_coefficients[q].size()) +
-                               " values, the grid has " + std::to_string(_num_voxels) +
-                               " voxels");
+                               " values, the grid has " + std::to_string(_num_voxels) + " voxels");
       }
     }
     if (!(rest_fraction >= 0.0 && rest_fraction < 1.0)) {
@@ -99,8 +98,7 @@ class KernelReactionStepper final : public ReactionStepper {
       throw core::InputError("reaction stepper: fields have " +
                              std::to_string(fields.num_species()) + " species and " +
                              std::to_string(fields.grid().num_voxels()) + " voxels, expected " +
-                             std::to_string(species_count) + " and " +
-                             std::to_string(_num_voxels));
+                             std::to_string(species_count) + " and " + std::to_string(_num_voxels));
     }
     if (weights.atol.size() < static_cast<std::size_t>(species_count) ||
         weights.rtol.size() < static_cast<std::size_t>(species_count)) {
@@ -136,7 +134,8 @@ class KernelReactionStepper final : public ReactionStepper {
     reduction(+ : active, resting, nonfinite)
     for (Index v = 0; v < n; ++v) {
       State u;
-      for (int s = 0; s < species_count; ++s) u(s) = u_data[static_cast<std::size_t>(s)][v];
+      for (int s = 0; s < species_count; ++s)
+        u(s) = u_data[static_cast<std::size_t>(s)][v];
       std::array<double, std::max(coefficient_count, 1)> c_values{};
       for (int q = 0; q < coefficient_count; ++q) {
         c_values[static_cast<std::size_t>(q)] = c_data[static_cast<std::size_t>(q)][v];
@@ -149,7 +148,8 @@ class KernelReactionStepper final : public ReactionStepper {
       for (int s = 0; s < species_count; ++s) {
         const auto us = static_cast<std::size_t>(s);
         // Written as "<=" so that a NaN rate is never taken for a resting voxel.
-        rests = rests && (h * std::abs(f(s)) <= rest_fraction * (atol[us] + rtol[us] * std::abs(u(s))));
+        rests =
+            rests && (h * std::abs(f(s)) <= rest_fraction * (atol[us] + rtol[us] * std::abs(u(s))));
       }
       if (rests) {
         ++resting;
@@ -193,10 +193,14 @@ class KernelReactionStepper final : public ReactionStepper {
     return stats;
   }
 
-  std::size_t num_species() const override { return static_cast<std::size_t>(species_count); }
+  std::size_t num_species() const override {
+    return static_cast<std::size_t>(species_count);
+  }
 
   /// @brief The kernel (for reports and tests).
-  const K& kernel() const { return _kernel; }
+  const K& kernel() const {
+    return _kernel;
+  }
 
  private:
   // Voxels per dynamically scheduled chunk.

@@ -552,29 +552,66 @@ TEST_CASE("series writer writes snapshots, .hdf.series and XDMF", "[io]") {
 }
 
 TEST_CASE("series writer on a 2D grid (ny = 1) writes the right dimensions", "[io]") {
+  // A single voxel along an axis is written as two half-voxel layers with the same value (VTK
+  // 9.1 and ParaView 5.11 abort on an image with one point along y or z).
   const TempDir dir;
   const grid::Grid g({7, 1, 3}, {0.5, 2.0, 0.25}, {-1.0, 0.0, 5.0});
   grid::FieldSet fields(g, {"u"});
   for (std::size_t v = 0; v < fields[0].size(); ++v) {
     fields[0][v] = static_cast<double>(v);
   }
+  const io::SnapshotLayout layout = io::snapshot_layout(g);
+  CHECK(layout.layers == std::array<Index, 3>{7, 2, 3});
+  CHECK(layout.spacing_mm == std::array<double, 3>{0.5, 1.0, 0.25});
+  CHECK(layout.first_centre_mm == std::array<double, 3>{-0.75, 0.5, 5.125});
+
   io::FieldSeriesWriter writer(dir.path(), {});
   writer.write(fields, 0.0);
   writer.write(fields, 24.0);
   const h5::File file = h5::File::open(dir / "fields" / "f_000001.hdf");
   const h5::Group vtkhdf = file.open_group("VTKHDF");
   CHECK(vtkhdf.read_attribute<std::int64_t>("WholeExtent") ==
-        std::vector<std::int64_t>{0, 6, 0, 0, 0, 2});
-  CHECK(vtkhdf.read_attribute<double>("Origin") == std::vector<double>{-0.75, 1.0, 5.125});
+        std::vector<std::int64_t>{0, 6, 0, 1, 0, 2});
+  CHECK(vtkhdf.read_attribute<double>("Origin") == std::vector<double>{-0.75, 0.5, 5.125});
+  CHECK(vtkhdf.read_attribute<double>("Spacing") == std::vector<double>{0.5, 1.0, 0.25});
   const h5::Dataset u = vtkhdf.open_dataset("PointData/u");
-  CHECK(u.dims() == U64{3, 1, 7});
-  CHECK(u.read<double>()[g.index(4, 0, 2)] == 18.0);
+  CHECK(u.dims() == U64{3, 2, 7});
+  const std::vector<double> values = u.read<double>();
+  for (std::size_t k = 0; k < 3; ++k) {
+    for (std::size_t j = 0; j < 2; ++j) {
+      for (std::size_t i = 0; i < 7; ++i) {
+        REQUIRE(values[(k * 2 + j) * 7 + i] == static_cast<double>(i + 7 * k));
+      }
+    }
+  }
   const std::string xml = read_text(writer.xdmf_path());
-  CHECK(count(xml, R"(Dimensions="4 2 8")") == 2);
-  CHECK(count(xml, R"(<DataItem Dimensions="3 1 7")") == 2);
-  CHECK(count(xml, R"(>5 0 -1</DataItem>)") == 2);
-  CHECK(count(xml, R"(>0.25 2 0.5</DataItem>)") == 2);
+  CHECK(count(xml, R"(TopologyType="3DCoRectMesh" Dimensions="4 3 8")") == 2);
+  CHECK(count(xml, R"(<DataItem Dimensions="3 2 7")") == 2);
+  CHECK(count(xml, R"(>5 0 -1</DataItem>)") == 2);  // true voxel origin
+  CHECK(count(xml, R"(>0.25 1 0.5</DataItem>)") == 2);
   CHECK(xml.find(R"(<Time Value="24"/>)") != std::string::npos);
+}
+
+TEST_CASE("snapshot of an x-y plane (nz = 1) and of a line", "[io]") {
+  const TempDir dir;
+  const grid::Grid plane({4, 3, 1}, {1.0, 1.0, 0.5}, {0.0, 0.0, -2.0});
+  grid::FieldSet fields(plane, {"c"});
+  for (std::size_t v = 0; v < fields[0].size(); ++v) {
+    fields[0][v] = 0.1 * static_cast<double>(v);
+  }
+  io::write_field_snapshot(dir / "p.hdf", fields, {.precision = io::Precision::float32});
+  const h5::File file = h5::File::open(dir / "p.hdf");
+  const h5::Group vtkhdf = file.open_group("VTKHDF");
+  CHECK(vtkhdf.read_attribute<std::int64_t>("WholeExtent") ==
+        std::vector<std::int64_t>{0, 3, 0, 2, 0, 1});
+  CHECK(vtkhdf.read_attribute<double>("Origin") == std::vector<double>{0.5, 0.5, -1.875});
+  const auto c = vtkhdf.read_dataset<float>("PointData/c");
+  REQUIRE(c.size() == 24);
+  CHECK(c[plane.index(3, 2, 0)] == static_cast<float>(fields[0][11]));
+  CHECK(c[12 + plane.index(3, 2, 0)] == static_cast<float>(fields[0][11]));  // second layer
+
+  const io::SnapshotLayout line = io::snapshot_layout(grid::Grid::uniform({1, 1, 9}, 0.2));
+  CHECK(line.layers == std::array<Index, 3>{2, 2, 9});
 }
 
 TEST_CASE("series writer resumes a series and replaces steps after the restart time", "[io]") {

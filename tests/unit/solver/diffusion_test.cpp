@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -52,7 +53,8 @@ DenseAxis dense_axis(const Grid& g, const DiffusionSpec& sp, Axis axis, double h
   const Index nv = g.num_voxels();
   DenseAxis out{Eigen::MatrixXd::Identity(nv, nv), Eigen::VectorXd::Zero(nv)};
   const Index n = g.extent(axis);
-  if (n == 1) return out;
+  if (n == 1)
+    return out;
   const int nact = g.active_dimensions();
   const double dx = g.spacing_mm(axis);
   const double r = h / (dx * dx);
@@ -67,7 +69,8 @@ DenseAxis dense_axis(const Grid& g, const DiffusionSpec& sp, Axis axis, double h
           std::array<Index, 3> q{i, j, k};
           q[a] += dir;
           const bool inside = q[a] >= 0 && q[a] < n;
-          if (!inside && sp.boundary.periodic(axis)) q[a] = (q[a] + n) % n;
+          if (!inside && sp.boundary.periodic(axis))
+            q[a] = (q[a] + n) % n;
           if (inside || sp.boundary.periodic(axis)) {
             const Index qi = g.index(q[0], q[1], q[2]);
             const double dq = voxel_diffusivity(g, sp, qi);
@@ -92,7 +95,8 @@ DenseAxis dense_axis(const Grid& g, const DiffusionSpec& sp, Axis axis, double h
 Eigen::VectorXd dense_lod(const Grid& g, const DiffusionSpec& sp, const Eigen::VectorXd& u,
                           double h) {
   Eigen::VectorXd x = u;
-  if (g.active_dimensions() == 0) return x / (1.0 + h * sp.decay_per_h);
+  if (g.active_dimensions() == 0)
+    return x / (1.0 + h * sp.decay_per_h);
   for (const Axis axis : {Axis::x, Axis::y, Axis::z}) {
     const DenseAxis d = dense_axis(g, sp, axis, h);
     x = d.m.partialPivLu().solve(x + d.g);
@@ -115,14 +119,16 @@ double max_abs_diff(std::span<const double> a, const Eigen::VectorXd& b) {
 void fill_random(FieldSet& f, std::size_t s, unsigned seed, double lo = 0.0, double hi = 1.0) {
   std::mt19937 gen(seed);
   std::uniform_real_distribution<double> dist(lo, hi);
-  for (double& v : f[s]) v = dist(gen);
+  for (double& v : f[s])
+    v = dist(gen);
 }
 
 std::vector<double> random_values(std::size_t n, unsigned seed, double lo, double hi) {
   std::mt19937 gen(seed);
   std::uniform_real_distribution<double> dist(lo, hi);
   std::vector<double> out(n);
-  for (double& v : out) v = dist(gen);
+  for (double& v : out)
+    v = dist(gen);
   return out;
 }
 
@@ -179,8 +185,7 @@ TEST_CASE("line solves match a dense backward-Euler solve", "[diffusion]") {
     CHECK(dw < 1e-12);
   }
   SECTION("periodic n > 2") {
-    const auto [de, dw] =
-        compare_with_dense(line, spec(1.0, Boundary::periodic_all(), 0.5), h, 3);
+    const auto [de, dw] = compare_with_dense(line, spec(1.0, Boundary::periodic_all(), 0.5), h, 3);
     CHECK(de < 1e-12);
     CHECK(dw < 1e-12);
   }
@@ -244,7 +249,8 @@ TEST_CASE("3D solves match a dense LOD backward-Euler solve", "[diffusion]") {
     CHECK(dw < 1e-12);
   }
   SECTION("all periodic, zero flux") {
-    for (const Boundary& b : {Boundary::periodic_all(), Boundary::zero_flux(), Boundary::periodic_xy()}) {
+    for (const Boundary& b :
+         {Boundary::periodic_all(), Boundary::zero_flux(), Boundary::periodic_xy()}) {
       const auto [de, dw] = compare_with_dense(g, spec(1.3, b, 0.1), h, 25);
       CHECK(de < 1e-12);
       CHECK(dw < 1e-12);
@@ -317,9 +323,11 @@ TEST_CASE("z_factor equals the equivalent per-voxel diffusivity", "[diffusion]")
   std::copy(f[0].begin(), f[0].end(), f[1].begin());
   DiffusionSolver solver(g, {layered, voxel});
   const ErrorWeights w = absolute_weights(2);
-  for (int n = 0; n < 5; ++n) solver.step(f, 0.02, w);
+  for (int n = 0; n < 5; ++n)
+    solver.step(f, 0.02, w);
   double diff = 0.0;
-  for (std::size_t i = 0; i < f[0].size(); ++i) diff = std::max(diff, std::abs(f[0][i] - f[1][i]));
+  for (std::size_t i = 0; i < f[0].size(); ++i)
+    diff = std::max(diff, std::abs(f[0][i] - f[1][i]));
   CHECK(diff < 1e-13);
 }
 
@@ -352,6 +360,19 @@ TEST_CASE("the error estimate scales like h^2", "[diffusion]") {
   CHECK(order2 == Approx(2.0).margin(0.1));
 }
 
+TEST_CASE("a NaN in a field makes the error estimate NaN, so the step is rejected", "[diffusion]") {
+  const Grid g = Grid::uniform({9, 8, 7}, 0.1);
+  DiffusionSpec voxel = spec(0.0, Boundary::zero_flux());
+  voxel.voxel_diffusivity_mm2_per_h.assign(9 * 8 * 7, 0.5);
+  for (const DiffusionSpec& s : {spec(0.5, Boundary::zero_flux()), voxel}) {
+    FieldSet f(g, {"c"});
+    f.fill(0, 1.0);
+    f[0][100] = std::numeric_limits<double>::quiet_NaN();
+    DiffusionSolver solver(g, {s});
+    CHECK(std::isnan(solver.step(f, 0.01, absolute_weights(1))));
+  }
+}
+
 TEST_CASE("invalid specs throw InputError naming the species", "[diffusion]") {
   const Grid g = Grid::uniform({4, 4, 3}, 0.1);
   const DiffusionSpec ok = spec(1.0, Boundary::zero_flux());
@@ -371,9 +392,9 @@ TEST_CASE("invalid specs throw InputError naming the species", "[diffusion]") {
   SECTION("z_factor of the wrong size") {
     DiffusionSpec s = ok;
     s.z_factor = {1.0, 2.0};
-    CHECK_THROWS_WITH(DiffusionSolver(g, {ok, ok, s}),
-                      Contains("species 2") && Contains("z_factor") && Contains("nz = 3") &&
-                          Contains("got 2"));
+    CHECK_THROWS_WITH(DiffusionSolver(g, {ok, ok, s}), Contains("species 2") &&
+                                                           Contains("z_factor") &&
+                                                           Contains("nz = 3") && Contains("got 2"));
     s.z_factor = {1.0, -2.0, 1.0};
     CHECK_THROWS_WITH(DiffusionSolver(g, {s}), Contains("z_factor[1]"));
   }
@@ -402,22 +423,25 @@ TEST_CASE("invalid specs throw InputError naming the species", "[diffusion]") {
 }
 
 TEST_CASE("results are bitwise identical at 1 and 2 threads", "[diffusion]") {
-  // Large enough that the solver runs it on two threads (it keeps small grids on one).
-  const Grid g = Grid::uniform({66, 50, 24}, 0.05);
+  // Large enough that the solver runs it on two threads (it keeps small grids on one); odd x
+  // and y extents for ragged SIMD blocks.
+  const Grid g = Grid::uniform({97, 87, 32}, 0.05);
   DiffusionSpec layered = spec(0.5, Boundary::periodic_xy(), 0.2);
-  layered.z_factor.assign(24, 1.0);
+  layered.z_factor.assign(32, 1.0);
   layered.z_factor[3] = 0.1;
   DiffusionSpec voxel = spec(0.0, Boundary::periodic_all(), 0.1);
-  voxel.voxel_diffusivity_mm2_per_h = random_values(66 * 50 * 24, 61, 0.1, 1.0);
+  voxel.voxel_diffusivity_mm2_per_h = random_values(97 * 87 * 32, 61, 0.1, 1.0);
   const std::vector<DiffusionSpec> specs{spec(1.0, Boundary::zero_flux(), 0.3), layered, voxel};
   auto run = [&](int threads) {
     const int saved = omp_get_max_threads();
     omp_set_num_threads(threads);
     FieldSet f(g, {"a", "b", "c"});
-    for (std::size_t s = 0; s < 3; ++s) fill_random(f, s, 70 + static_cast<unsigned>(s));
+    for (std::size_t s = 0; s < 3; ++s)
+      fill_random(f, s, 70 + static_cast<unsigned>(s));
     DiffusionSolver solver(g, specs);
     double err = 0.0;
-    for (int n = 0; n < 3; ++n) err = std::max(err, solver.step(f, 0.05, absolute_weights(3)));
+    for (int n = 0; n < 3; ++n)
+      err = std::max(err, solver.step(f, 0.05, absolute_weights(3)));
     omp_set_num_threads(saved);
     return std::make_pair(f, err);
   };

@@ -1,6 +1,6 @@
 // Unit tests of the Strang-split adaptive integrator (SplitIntegrator).
-#include <catch2/catch.hpp>
 #include <omp.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <limits>
@@ -140,8 +140,8 @@ TEST_CASE("advance_to lands exactly on the requested times", "[integrator]") {
   StepControl control;
   control.rtol = 1e-6;
   control.atol = 1e-9;
-  SplitIntegrator integrator(DiffusionSolver(g, {immobile()}), std::nullopt,
-                             stepper(g, Logistic{}), control, 1);
+  SplitIntegrator integrator(DiffusionSolver(g, {immobile()}), std::nullopt, stepper(g, Logistic{}),
+                             control, 1);
   double t = 0.0;
   for (const double target : {0.37, 1.0 / 3.0 + 1.0, 2.0, 7.1, 10.0}) {
     integrator.advance_to(u, t, target);
@@ -208,8 +208,7 @@ TEST_CASE("the step grows in slow phases and shrinks in fast ones", "[integrator
   CHECK(stats.mass_change_external[0] == Approx(-4 * g.voxel_volume_mm3()).epsilon(1e-7));
 }
 
-TEST_CASE("a step that would go negative is rejected and retried, never clamped",
-          "[integrator]") {
+TEST_CASE("a step that would go negative is rejected and retried, never clamped", "[integrator]") {
   const Grid g = Grid::uniform({1, 1, 1}, 1.0);
   StepControl control;
   control.rtol = 1e-4;
@@ -322,14 +321,14 @@ TEST_CASE("each part of the step is a named, timed stage, and the report shows t
   double t = 0.0;
   integrator.advance_to(f, t, 0.2);
   std::vector<std::string> names;
-  for (const auto& s : integrator.timer().stages()) names.push_back(s.name);
+  for (const auto& s : integrator.timer().stages())
+    names.push_back(s.name);
   using Catch::Matchers::VectorContains;
-  CHECK_THAT(names, VectorContains(std::string("reaction")) &&
-                        VectorContains(std::string("chemotaxis")) &&
-                        VectorContains(std::string("diffusion")) &&
-                        VectorContains(std::string("check")) &&
-                        VectorContains(std::string("save state")) &&
-                        VectorContains(std::string("mass balance")));
+  CHECK_THAT(names,
+             VectorContains(std::string("reaction")) && VectorContains(std::string("chemotaxis")) &&
+                 VectorContains(std::string("diffusion")) && VectorContains(std::string("check")) &&
+                 VectorContains(std::string("save state")) &&
+                 VectorContains(std::string("mass balance")));
   CHECK(integrator.statistics().chemotaxis_sub_steps >= 2 * integrator.statistics().steps_accepted);
 
   const std::string report = integrator.report(f.names());
@@ -344,8 +343,8 @@ TEST_CASE("fixed_step takes exactly one step of the given size", "[integrator]")
   const Grid g = Grid::uniform({1, 1, 1}, 1.0);
   FieldSet u(g, {"u"});
   u.fill(0, 0.1);
-  SplitIntegrator integrator(DiffusionSolver(g, {immobile()}), std::nullopt,
-                             stepper(g, Logistic{}), StepControl{}, 1);
+  SplitIntegrator integrator(DiffusionSolver(g, {immobile()}), std::nullopt, stepper(g, Logistic{}),
+                             StepControl{}, 1);
   integrator.fixed_step(u, 0.25);
   const auto& stats = integrator.statistics();
   CHECK(stats.steps_accepted == 1);
@@ -411,7 +410,8 @@ TEST_CASE("1 and 2 threads give bitwise identical adaptive runs", "[integrator]"
     // A wound in homeostatic tissue (n = s = 1, where f = 0): most voxels rest.
     FieldSet f(g, {"cells", "signal"});
     bump(f);
-    for (double& n : f[0]) n = 1.0 - 1.5 * (n - 0.05);
+    for (double& n : f[0])
+      n = 1.0 - 1.5 * (n - 0.05);
     f.fill(1, 1.0);
     ChemotaxisSpec pair;
     pair.cell_species = 0;
@@ -439,7 +439,8 @@ TEST_CASE("1 and 2 threads give bitwise identical adaptive runs", "[integrator]"
   CHECK(stats_one.mass_change_transport == stats_two.mass_change_transport);
   for (std::size_t s = 0; s < 2; ++s) {
     long differing = 0;
-    for (std::size_t v = 0; v < one[s].size(); ++v) differing += one[s][v] != two[s][v] ? 1 : 0;
+    for (std::size_t v = 0; v < one[s].size(); ++v)
+      differing += one[s][v] != two[s][v] ? 1 : 0;
     CHECK(differing == 0);
   }
 }

@@ -46,9 +46,7 @@ struct Linear2 {
     f(0) = -a * u(0) + b * u(1);
     f(1) = b * u(0) - a * u(1);
   }
-  void jacobian(const Vec2&, std::span<const double, 0>, Mat2& j) const {
-    j << -a, b, b, -a;
-  }
+  void jacobian(const Vec2&, std::span<const double, 0>, Mat2& j) const { j << -a, b, b, -a; }
 };
 
 // u' = c(x) (1 - u): relaxation to the homeostatic value 1 at a position-dependent rate.
@@ -61,7 +59,9 @@ struct Relax {
   void jacobian(const Vec1&, std::span<const double, 1> c, Mat1& j) const { j(0, 0) = -c[0]; }
 };
 
-double logistic_exact(double u0, double t) { return 1.0 / (1.0 + (1.0 / u0 - 1.0) * std::exp(-t)); }
+double logistic_exact(double u0, double t) {
+  return 1.0 / (1.0 + (1.0 / u0 - 1.0) * std::exp(-t));
+}
 
 // Max error at t = 2 of the logistic problem after n fixed ROS2 steps.
 double logistic_error(int n) {
@@ -70,7 +70,8 @@ double logistic_error(int n) {
   u.fill(0, 0.1);
   KernelReactionStepper<Logistic> stepper(g, Logistic{}, {}, 0.0);
   const auto w = ErrorWeights::uniform(1, 1e-6, 1e-9);
-  for (int i = 0; i < n; ++i) stepper.step(u, 2.0 / n, w);
+  for (int i = 0; i < n; ++i)
+    stepper.step(u, 2.0 / n, w);
   return std::abs(u[0][0] - logistic_exact(0.1, 2.0));
 }
 
@@ -81,7 +82,8 @@ double linear_error(int n) {
   u.fill(0, 1.0);
   KernelReactionStepper<Linear2> stepper(g, Linear2{}, {}, 0.0);
   const auto w = ErrorWeights::uniform(2, 1e-6, 1e-9);
-  for (int i = 0; i < n; ++i) stepper.step(u, 1.0 / n, w);
+  for (int i = 0; i < n; ++i)
+    stepper.step(u, 1.0 / n, w);
   const double slow = 0.5 * std::exp(-1.0);
   const double fast = 0.5 * std::exp(-1000.0);
   return std::max(std::abs(u[0][0] - (slow + fast)), std::abs(u[1][0] - (slow - fast)));
@@ -93,7 +95,8 @@ TEST_CASE("ROS2 is second order on the logistic equation", "[reaction]") {
   std::vector<double> errors;
   // ROS2's error constant is large (R(z) - e^z = -1.37 z^3 + ...), so the asymptotic range
   // starts near 40 steps; coarser runs show orders up to 2.5.
-  for (const int n : {40, 80, 160, 320}) errors.push_back(logistic_error(n));
+  for (const int n : {40, 80, 160, 320})
+    errors.push_back(logistic_error(n));
   for (std::size_t i = 0; i + 1 < errors.size(); ++i) {
     const double order = std::log2(errors[i] / errors[i + 1]);
     INFO("error " << errors[i] << " -> " << errors[i + 1] << ", observed order " << order);
@@ -104,7 +107,8 @@ TEST_CASE("ROS2 is second order on the logistic equation", "[reaction]") {
 
 TEST_CASE("ROS2 is second order and L-stable on a stiff linear system", "[reaction]") {
   std::vector<double> errors;
-  for (const int n : {40, 80, 160, 320}) errors.push_back(linear_error(n));
+  for (const int n : {40, 80, 160, 320})
+    errors.push_back(linear_error(n));
   for (std::size_t i = 0; i + 1 < errors.size(); ++i) {
     const double order = std::log2(errors[i] / errors[i + 1]);
     INFO("error " << errors[i] << " -> " << errors[i + 1] << ", observed order " << order);
@@ -157,12 +161,14 @@ TEST_CASE("resting voxels are skipped and exact homeostasis does not change", "[
     CHECK(stats.active_voxels == 1);
     CHECK(stats.resting_voxels == 23);
     for (std::size_t v = 0; v < 24; ++v) {
-      if (v == 7) continue;
+      if (v == 7)
+        continue;
       CHECK(u[0][v] == before[0][v]);  // bitwise
     }
     CHECK(u[0][7] > 0.5);
     // Many more steps: exact homeostasis stays bitwise at 1.
-    for (int i = 0; i < 1000; ++i) stepper.step(u, 0.1, w);
+    for (int i = 0; i < 1000; ++i)
+      stepper.step(u, 0.1, w);
     CHECK(u[0][0] == 1.0);
     CHECK(u[0][23] == 1.0);
   }
@@ -179,11 +185,13 @@ TEST_CASE("resting voxels are skipped and exact homeostasis does not change", "[
 TEST_CASE("position-dependent coefficients are read per voxel", "[reaction]") {
   const Grid g = Grid::uniform({5, 2, 1}, 0.1);
   std::vector<double> rate(10);
-  for (std::size_t v = 0; v < rate.size(); ++v) rate[v] = 0.1 * static_cast<double>(v + 1);
+  for (std::size_t v = 0; v < rate.size(); ++v)
+    rate[v] = 0.1 * static_cast<double>(v + 1);
   FieldSet u(g, {"u"});
   KernelReactionStepper<Relax> stepper(g, Relax{}, {rate});
   const auto w = ErrorWeights::uniform(1, 1e-6, 1e-9);
-  for (int i = 0; i < 1000; ++i) stepper.step(u, 0.001, w);
+  for (int i = 0; i < 1000; ++i)
+    stepper.step(u, 0.001, w);
   for (std::size_t v = 0; v < rate.size(); ++v) {
     CHECK(u[0][v] == Approx(1.0 - std::exp(-rate[v])).margin(1e-6));
   }
