@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <sstream>
 #include <utility>
@@ -23,12 +24,12 @@ constexpr double hours_per_year = 365.0 * hours_per_day;
 // values that break the equations (zero half-saturation constants, F_max <= 1, cm = 1, ...).
 constexpr std::array<ParameterInfo, num_parameters> table{{
   // damage
-  {Param::k_d, "k_d", "intrinsic damage clearance rate", "1/h", 0.01, 0.0, 1.0,
-   "tuned: damage cleared in 2-3 d (notes §4)"},
-  {Param::q_N, "q_N", "damage clearance by neutrophils", "1/h per unit N", 0.04, 0.0, 1.0,
-   "tuned: damage cleared in 2-3 d (notes §4)"},
-  {Param::q_M, "q_M", "damage clearance by macrophages", "1/h per unit M", 0.04, 0.0, 1.0,
-   "tuned: damage cleared in 2-3 d (notes §4)"},
+  {Param::k_d, "k_d", "intrinsic damage clearance rate", "1/h", 0.03, 0.0, 1.0,
+   "tuned: damage cleared in 2-3 d in the 3D model (notes §4 tuned 0.01 in 0D; docs/model.md)"},
+  {Param::q_N, "q_N", "damage clearance by neutrophils", "1/h per unit N", 0.1, 0.0, 1.0,
+   "tuned: damage cleared in 2-3 d in the 3D model (notes §4 tuned 0.04 in 0D; docs/model.md)"},
+  {Param::q_M, "q_M", "damage clearance by macrophages", "1/h per unit M", 0.1, 0.0, 1.0,
+   "tuned: damage cleared in 2-3 d in the 3D model (notes §4 tuned 0.04 in 0D; docs/model.md)"},
   // cytokine
   {Param::s_Id, "s_Id", "cytokine release by damage", "1/h", 1.0, 0.0, 20.0,
    "tuned (notes §4)"},
@@ -55,9 +56,9 @@ constexpr std::array<ParameterInfo, num_parameters> table{{
    "Butler et al. 2010 PLoS One 5:e11921 (notes §3, §4)"},
   {Param::vmax_N, "vmax_N", "neutrophil chemotactic speed cap", "mm/h", 0.6, 1e-3, 3.0,
    "Butler et al. 2010: 17 +- 6 um/min (notes §3, §4)"},
-  {Param::chi_N, "chi_N", "neutrophil chemotactic coefficient (up grad I)", "mm^2/(h unit)", 2.4,
+  {Param::chi_N, "chi_N", "neutrophil chemotactic coefficient (up grad I)", "mm^2/(h unit)", 0.1,
    0.0, 100.0,
-   "assumption (ours): vmax_N / (0.25 per mm), near vmax at fresh-track gradients"},
+   "assumption (ours): 10 D_N per unit I; keeps the N-I loop Keller-Segel stable (docs/model.md)"},
   // macrophages
   {Param::r_M, "r_M", "macrophage recruitment by cytokine (max, V = 1)", "1/h", 0.01, 0.0, 1.0,
    "tuned to M peak at ~41 h (notes §4)"},
@@ -71,9 +72,8 @@ constexpr std::array<ParameterInfo, num_parameters> table{{
    "estimate (notes §4)"},
   {Param::vmax_M, "vmax_M", "macrophage chemotactic speed cap", "mm/h", 0.1, 1e-3, 1.0,
    "speed ~2 um/min, estimate (notes §4)"},
-  {Param::chi_M, "chi_M", "macrophage chemotactic coefficient (up grad I)", "mm^2/(h unit)", 0.4,
-   0.0, 20.0,
-   "assumption (ours): vmax_M / (0.25 per mm), near vmax at fresh-track gradients"},
+  {Param::chi_M, "chi_M", "macrophage chemotactic coefficient (up grad I)", "mm^2/(h unit)", 0.02,
+   0.0, 20.0, "assumption (ours): 10 D_M per unit I, as chi_N (docs/model.md)"},
   // TGF-beta
   {Param::s_TM, "s_TM", "TGF-beta release by macrophages (max)", "1/h", 0.1, 0.0, 5.0,
    "tuned (notes §4)"},
@@ -97,8 +97,7 @@ constexpr std::array<ParameterInfo, num_parameters> table{{
   {Param::vmax_F, "vmax_F", "fibroblast chemotactic speed cap", "mm/h", 0.02, 1e-4, 0.2,
    "notes §4"},
   {Param::chi_F, "chi_F", "fibroblast chemotactic coefficient (up grad T)", "mm^2/(h unit)",
-   0.08, 0.0, 5.0,
-   "assumption (ours): vmax_F / (0.25 per mm), near vmax at fresh-track gradients"},
+   0.02, 0.0, 5.0, "assumption (ours): 10 D_F per unit T, as chi_N (docs/model.md)"},
   // collagen
   {Param::p_C, "p_C", "new collagen synthesis rate (max)", "1/h", 0.03, 0.0, 1.0,
    "tuned (notes §4)"},
@@ -122,8 +121,8 @@ constexpr std::array<ParameterInfo, num_parameters> table{{
   // swelling and redness
   {Param::a_W, "a_W", "swelling driven by cytokine", "1/h", 0.1, 0.0, 2.0,
    "tuned: swelling 1-2 days (notes §4)"},
-  {Param::k_W, "k_W", "swelling resolution rate", "1/h", 0.08, 5e-3, 2.0,
-   "tuned: swelling 1-2 days (notes §4)"},
+  {Param::k_W, "k_W", "swelling resolution rate", "1/h", 0.2, 5e-3, 2.0,
+   "tuned: swelling 1-2 days in the 3D model (notes §4 tuned 0.08 in 0D; docs/model.md)"},
   {Param::K_E, "K_E", "cytokine level of half-maximal redness", "1", 0.3, 1e-3, 10.0,
    "tuned (notes §4)"},
   // epidermis
@@ -304,6 +303,29 @@ std::optional<std::string> loop_gain_warning(const Parameters& p) {
          " is >= 1: cytokine and neutrophils sustain each other and the model settles into "
          "chronic inflammation instead of healing (notes §4; default 0.34). Lower s_IN or r_N, "
          "or raise K_NI, k_N or k_I.";
+}
+
+double neutrophil_aggregation_density(const Parameters& p) {
+  const double gain = inflammatory_loop_gain(p);
+  if (gain >= 1.0)
+    return 0.0;
+  const double coupling = p[Param::s_IN] * p[Param::chi_N];
+  if (!(coupling > 0.0))
+    return std::numeric_limits<double>::infinity();
+  const double D_N = p[Param::D_N], D_I = p[Param::D_I];
+  const double k_N = p[Param::k_N], k_I = p[Param::k_I];
+  return (D_N * k_I + D_I * k_N + 2.0 * std::sqrt(D_N * D_I * k_N * k_I * (1.0 - gain))) / coupling;
+}
+
+std::optional<std::string> aggregation_warning(const Parameters& p) {
+  const double density = neutrophil_aggregation_density(p);
+  if (density >= 2.0)
+    return std::nullopt;
+  return "warning: neutrophils aggregate by themselves above a density of " +
+         format_number(density) +
+         " (Keller-Segel instability of chi_N with s_IN; fresh tracks reach 1-2): runs develop "
+         "one-voxel spikes, lose their symmetry and take tiny steps. Lower chi_N or s_IN, or "
+         "raise D_N (see docs/model.md).";
 }
 
 }  // namespace microheal::model

@@ -307,6 +307,8 @@ struct Simulation::Impl {
   void collect_warnings() {
     if (const auto warning = model::loop_gain_warning(spec.parameters))
       warnings.push_back(*warning);
+    if (const auto warning = model::aggregation_warning(spec.parameters))
+      warnings.push_back(*warning);
     for (int s = 0; s < protocol.num_sessions(); ++s) {
       const geometry::NeedleSpec needle = protocol.needle_for_session(s);
       const double coarsest =

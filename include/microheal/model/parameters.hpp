@@ -168,4 +168,21 @@ double inflammatory_loop_gain(const Parameters& p);
 /// @brief A clear warning when the loop gain is >= 1 (nothing when it is below).
 std::optional<std::string> loop_gain_warning(const Parameters& p);
 
+/// @brief The neutrophil density above which neutrophils and cytokine aggregate by themselves
+/// (a Keller-Segel instability: neutrophils climb grad I and secrete I).
+///
+/// Linear stability of a uniform state with neutrophil density N0 (V = 1, I small, linear
+/// chemotaxis; the speed cap and efferocytosis only stabilise): a mode of wavenumber q grows when
+///   (D_N q^2 + k_N)(D_I q^2 + k_I) - s_IN (chi_N N0 q^2 + r_N / K_NI) < 0,
+/// which first happens for N0 above
+///   N* = [D_N k_I + D_I k_N + 2 sqrt(D_N D_I k_N k_I (1 - G))] / (s_IN chi_N),
+/// G the loop gain (q = 0 is the loop-gain condition G < 1). Above N* a run develops spikes one
+/// voxel wide whose position depends on round-off (3D runs lose their symmetry) and whose
+/// stiffness forces tiny steps. Infinity when s_IN chi_N = 0; 0 when G >= 1.
+double neutrophil_aggregation_density(const Parameters& p);
+
+/// @brief A warning when neutrophil_aggregation_density() is below 2 (neutrophil levels of 1-2
+/// occur in fresh tracks), nothing otherwise.
+std::optional<std::string> aggregation_warning(const Parameters& p);
+
 }  // namespace microheal::model
