@@ -81,8 +81,8 @@ constexpr std::array<ParameterInfo, num_parameters> table{{
    "M2-like switch, tuned (notes §4)"},
   {Param::k_T, "k_T", "TGF-beta decay rate", "1/h", 0.35, 1e-2, 5.0,
    "t1/2 2 h (notes §4); Jin et al. 2011: 15/day"},
-  {Param::D_T, "D_T", "TGF-beta diffusivity", "mm^2/h", 0.03, 1e-3, 0.1,
-   "inside the 0.009-0.10 model range (notes §3, §4)"},
+  {Param::D_T, "D_T", "TGF-beta diffusivity", "mm^2/h", 0.0093, 1e-3, 0.1,
+   "posterior median of the dura calibration, in the 0.009-0.10 model range (notes §3)"},
   // fibroblasts
   {Param::r_F, "r_F", "fibroblast proliferation rate", "1/h", 0.02, 0.0, 0.1,
    "0.48/day; Jin et al. 2011 <= 0.924/day (notes §4)"},

@@ -36,8 +36,8 @@ struct ChemotaxisSpec {
 
 /// @brief Statistics of one chemotaxis step.
 struct ChemotaxisStepStats {
-  int sub_steps = 0;             ///< number of SSP-RK2 sub-steps taken
-  double max_speed_mm_per_h = 0; ///< largest face speed seen
+  int sub_steps = 0;              ///< number of SSP-RK2 sub-steps taken
+  double max_speed_mm_per_h = 0;  ///< largest face speed seen
 };
 
 /// @brief Explicit, sub-cycled chemotaxis solver for any number of pairs.

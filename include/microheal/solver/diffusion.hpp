@@ -33,7 +33,8 @@ struct DiffusionSpec {
   bool mobile = true;
   /// @brief Base diffusivity in mm^2/h (>= 0).
   double diffusivity_mm2_per_h = 0.0;
-  /// @brief Optional per-z-plane factor (size nz): D(k) = diffusivity * z_factor[k] (layered tissue).
+  /// @brief Optional per-z-plane factor (size nz): D(k) = diffusivity * z_factor[k] (layered
+  /// tissue).
   std::vector<double> z_factor;
   /// @brief Optional per-voxel diffusivity in mm^2/h (size num_voxels); overrides the two above.
   std::vector<double> voxel_diffusivity_mm2_per_h;

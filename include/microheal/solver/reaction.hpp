@@ -29,15 +29,15 @@ concept ReactionKernel = requires(const K& k, const Eigen::Matrix<double, K::num
                                   Eigen::Matrix<double, K::num_species, K::num_species>& jac) {
   { K::num_species } -> std::convertible_to<int>;
   { K::num_coefficients } -> std::convertible_to<int>;
-  { k.rates(u, c, f) } -> std::same_as<void>;     // f = du/dt
+  { k.rates(u, c, f) } -> std::same_as<void>;       // f = du/dt
   { k.jacobian(u, c, jac) } -> std::same_as<void>;  // jac(i, j) = d f_i / d u_j
 };
 
 /// @brief Statistics of one reaction sweep over all voxels.
 struct ReactionStepStats {
-  double error_norm = 0.0;   ///< max weighted local error estimate (<= 1 means acceptable)
-  long active_voxels = 0;    ///< voxels that were integrated
-  long resting_voxels = 0;   ///< voxels skipped because their rates were negligible
+  double error_norm = 0.0;  ///< max weighted local error estimate (<= 1 means acceptable)
+  long active_voxels = 0;   ///< voxels that were integrated
+  long resting_voxels = 0;  ///< voxels skipped because their rates were negligible
 };
 
 /// @brief Type-erased per-voxel reaction integrator (so the time integrator is not a template).

@@ -380,7 +380,7 @@ TEST_CASE("diffusion and chemotaxis specs come from the table", "[model]") {
   for (std::size_t s = 0; s < num_species; ++s)
     CHECK(specs[s].mobile == species_table[s].mobile);
   CHECK(specs[index(Species::cytokine)].diffusivity_mm2_per_h == 0.04);
-  CHECK(specs[index(Species::tgf_beta)].diffusivity_mm2_per_h == 0.03);
+  CHECK(specs[index(Species::tgf_beta)].diffusivity_mm2_per_h == 0.0093);
   CHECK(specs[index(Species::keratinocytes)].diffusivity_mm2_per_h == Approx(6e-5));
   CHECK(specs[index(Species::regulator)].diffusivity_mm2_per_h == 0.12);
   CHECK(specs[index(Species::cytokine)].boundary.periodic(microheal::grid::Axis::x));
