@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "microheal/core/json.hpp"
+
 /// @file
 /// @brief A small streaming JSON writer for manifest.json and metrics.json (no JSON library is a
 /// dependency, and these files are written, never read back).
@@ -48,36 +50,11 @@ class JsonWriter {
   }
 
   static std::string quoted(std::string_view text) {
-    std::string out = "\"";
-    for (const char c : text) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            constexpr std::string_view hex = "0123456789abcdef";
-            out += "\\u00";
-            out += hex[(static_cast<unsigned char>(c) >> 4U) & 0xFU];
-            out += hex[static_cast<unsigned char>(c) & 0xFU];
-          } else {
-            out += c;
-          }
-      }
-    }
-    return out + "\"";
+    // Appended piece by piece: g++ 12 reports a false -Wrestrict on "\"" + std::string + "\"".
+    std::string out(1, '"');
+    out += core::json_escape(text);
+    out += '"';
+    return out;
   }
 
  private:

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "microheal/core/error.hpp"
+#include "microheal/core/json.hpp"
 #include "microheal/io/atomic_file.hpp"
 #include "microheal/io/hdf5.hpp"
 
@@ -24,36 +25,6 @@ std::string format_double(double value) {
   std::array<char, 32> buffer{};
   const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
   return {buffer.data(), result.ptr};
-}
-
-std::string json_escape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          constexpr std::string_view hex = "0123456789abcdef";
-          out += "\\u00";
-          out += hex[static_cast<unsigned char>(c) >> 4];
-          out += hex[static_cast<unsigned char>(c) & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
 }
 
 std::string xml_escape(std::string_view text) {
@@ -509,7 +480,7 @@ std::vector<SeriesStep> read_field_series(const std::filesystem::path& series_pa
 std::string field_series_json(const std::vector<SeriesStep>& steps) {
   std::string out = "{\n  \"file-series-version\": \"1.0\",\n  \"files\": [\n";
   for (std::size_t n = 0; n < steps.size(); ++n) {
-    out += "    { \"name\": \"" + json_escape(steps[n].file) +
+    out += "    { \"name\": \"" + core::json_escape(steps[n].file) +
            "\", \"time\": " + format_double(steps[n].time) + " }";
     out += n + 1 < steps.size() ? ",\n" : "\n";
   }
