@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <new>
 #include <span>
 #include <string>
@@ -243,13 +244,34 @@ class TeamBarrier {
   std::atomic<unsigned> _generation{0};
 };
 
-// One thread's view of the team: its id, the team size and a static share of a range.
+// The scratch of one species in flight: P(h) u and P(h/2) u (then P(h/2)^2 u), and seven slabs
+// for the fused sweeps. A team of threads advances one species at a time in its workspace.
+struct Workspace {
+  AlignedVector scratch;
+  std::span<double> w, v;  // views into scratch
+  std::vector<double> slabs;
+  Index slab_stride = 0;
+  TeamBarrier barrier;
+
+  Workspace(std::size_t num_voxels, Index plane, Index pad)
+      : scratch(2 * num_voxels + static_cast<std::size_t>(pad), 0.0),
+        w(scratch.data(), num_voxels),
+        v(scratch.data() + num_voxels + pad, num_voxels),
+        slabs(7 * static_cast<std::size_t>(plane + pad), 0.0),
+        slab_stride(plane + pad) {}
+  double* slab(int i) { return slabs.data() + static_cast<std::size_t>(i * slab_stride); }
+  std::size_t bytes() const { return (scratch.capacity() + slabs.capacity()) * sizeof(double); }
+};
+
+// One thread's view of its team: its id in the team, the team size, its OpenMP thread number
+// (for its line buffers), the team's workspace and a static share of a range.
 struct Team {
   int id;
   int size;
-  TeamBarrier& shared_barrier;
+  int thread;
+  Workspace& ws;
 
-  void barrier() { shared_barrier.arrive_and_wait(); }
+  void barrier() { ws.barrier.arrive_and_wait(); }
   // Contiguous static share [begin, end) of count items; the same for every call.
   std::pair<Index, Index> share(Index count) const {
     return {count * id / size, count * (id + 1) / size};
@@ -274,13 +296,10 @@ struct DiffusionSolver::Impl {
   // plus one so that halving or doubling the step reuses one of them).
   std::vector<std::array<StepTables, 3>> tables;
   std::uint64_t clock = 0;
-  // Scratch of one species: P(h) u and P(h/2) u (then P(h/2)^2 u), plus seven slabs for the
-  // fused sweeps and per-thread line buffers.
-  AlignedVector scratch;
-  std::span<double> w, v;  // P(h) u and P(h/2) u (then P(h/2)^2 u): views into scratch
-  std::vector<double> slabs;
+  // One workspace per team of threads (species in flight), created on first use; the general
+  // path uses the first. Plus per-thread line buffers.
+  std::vector<std::unique_ptr<Workspace>> workspaces;
   std::vector<double> thread_work;
-  TeamBarrier barrier;
 
   Impl(const grid::Grid& g, std::vector<DiffusionSpec> s)
       : grid(g), species(std::move(s)), kernels(select_kernels()) {
@@ -295,25 +314,47 @@ struct DiffusionSolver::Impl {
                      !z_periodic);
     }
     if (any_mobile) {
-      const auto nv = static_cast<std::size_t>(grid.num_voxels());
-      scratch.assign(2 * nv + pad, 0.0);
-      w = std::span<double>(scratch.data(), nv);
-      v = std::span<double>(scratch.data() + nv + pad, nv);
-      slabs.assign(7 * static_cast<std::size_t>(plane() + pad), 0.0);
+      reserve_workspaces(1);
       reserve_thread_work();
     }
   }
 
+  void reserve_workspaces(std::size_t count) {
+    while (workspaces.size() < count) {
+      workspaces.push_back(
+          std::make_unique<Workspace>(static_cast<std::size_t>(grid.num_voxels()), plane(), pad));
+    }
+  }
+  Workspace& first_workspace() { return *workspaces.front(); }
+
   Index plane() const { return grid.nx() * grid.ny(); }
 
-  // Threads for one sweep. The fused sweeps meet at a barrier on every z-slab, so a grid with
-  // small slabs is dominated by its barriers (and, on a busy machine, by waiting for descheduled
-  // threads): such grids run on one thread. The results do not depend on the count.
-  int team_size(bool per_slab_barriers) const {
-    if (per_slab_barriers && (plane() < 8192 || grid.num_voxels() < 262144))
-      return 1;
+  // Threads for the general path's line loops (no barriers inside).
+  int team_size() const {
     const Index wanted = std::max<Index>(1, grid.num_voxels() / 16384);
     return static_cast<int>(std::min<Index>(wanted, omp_get_max_threads()));
+  }
+
+  // How the fast path spreads its threads: `teams` teams each advance whole species, one at a
+  // time, in their own workspace, with nothing shared between teams. Species are independent,
+  // so this scales without synchronisation; what a team of several threads shares is a species
+  // slab by slab, meeting at a barrier on every slab, which pays only on large slabs (small
+  // ones are dominated by the barriers and, on a busy machine, by descheduled partners). Each
+  // species' result is the same for any team size, so neither count changes the numbers.
+  struct ThreadLayout {
+    int threads = 1;
+    int teams = 1;
+  };
+  ThreadLayout thread_layout(std::size_t fast_count) const {
+    const Index work = grid.num_voxels() * static_cast<Index>(fast_count);
+    const auto available = static_cast<Index>(omp_get_max_threads());
+    // Below ~16k voxel-species per thread, forking costs more than it saves.
+    const Index useful = std::clamp<Index>(work / 16384, 1, available);
+    ThreadLayout layout;
+    layout.teams = static_cast<int>(std::min<Index>(useful, static_cast<Index>(fast_count)));
+    const bool slab_teams_pay = plane() >= 8192 && grid.num_voxels() >= 262144;
+    layout.threads = slab_teams_pay ? static_cast<int>(useful) : layout.teams;
+    return layout;
   }
   // The x kernels' line buffers: four chains per thread. The pad keeps the chains (and the
   // slabs below) at different offsets modulo 4 KiB, where loads would otherwise wait on
@@ -326,7 +367,6 @@ struct DiffusionSolver::Impl {
     if (thread_work.size() < need)
       thread_work.assign(need, 0.0);
   }
-  double* slab(int i) { return slabs.data() + static_cast<std::size_t>(i * (plane() + pad)); }
 
   void check_fields(const grid::FieldSet& fields) const {
     if (fields.num_species() != species.size()) {
@@ -507,13 +547,15 @@ struct DiffusionSolver::Impl {
                          const StepTables* t1) {
     const Index nz = grid.nz();
     const Index pl = plane();
-    const std::array<double*, 2> zbuf{slab(4), slab(5)};
-    const std::array<std::array<double*, 2>, 2> buf{{{slab(0), slab(1)}, {slab(2), slab(3)}}};
-    const std::array<double*, 2> dst{w.data(), v.data()};
+    Workspace& ws = team.ws;
+    const std::array<double*, 2> zbuf{ws.slab(4), ws.slab(5)};
+    const std::array<std::array<double*, 2>, 2> buf{
+        {{ws.slab(0), ws.slab(1)}, {ws.slab(2), ws.slab(3)}}};
+    const std::array<double*, 2> dst{ws.w.data(), ws.v.data()};
     const std::array<const StepTables*, 2> tabs{&t0, t1};
     const auto [rb0, rb1] = team.share(row_blocks());
     const auto [cc0, cc1] = team.share(column_chunks());
-    double* work = thread_work.data() + static_cast<std::size_t>(team.id) * work_per_thread();
+    double* work = thread_work.data() + static_cast<std::size_t>(team.thread) * work_per_thread();
     for (int t = 0; t < ntab; ++t) {
       zero_columns(zbuf[static_cast<std::size_t>(t)], cc0, cc1);
     }
@@ -546,21 +588,22 @@ struct DiffusionSolver::Impl {
     const Index nx = grid.nx();
     const Index nz = grid.nz();
     const Index pl = plane();
-    double* zw = slab(4);
-    double* zv = slab(5);
-    double* zr = slab(6);
-    const std::array<double*, 2> buf{slab(0), slab(1)};
+    Workspace& ws = team.ws;
+    double* zw = ws.slab(4);
+    double* zv = ws.slab(5);
+    double* zr = ws.slab(6);
+    const std::array<double*, 2> buf{ws.slab(0), ws.slab(1)};
     const auto [rb0, rb1] = team.share(row_blocks());
     const auto [cc0, cc1] = team.share(column_chunks());
-    double* work = thread_work.data() + static_cast<std::size_t>(team.id) * work_per_thread();
+    double* work = thread_work.data() + static_cast<std::size_t>(team.thread) * work_per_thread();
     zero_rows(zw, rb0 * row_block(), rb1 * row_block());
     zero_rows(zv, rb0 * row_block(), rb1 * row_block());
     zero_columns(zr, cc0, cc1);
     for (Index k = nz - 1; k >= 0; --k) {
       const auto zk = static_cast<std::size_t>(k);
       double* bk = buf[static_cast<std::size_t>(k & 1)];
-      double* wk = w.data() + k * pl;
-      double* vk = v.data() + k * pl;
+      double* wk = ws.w.data() + k * pl;
+      double* vk = ws.v.data() + k * pl;
       for (Index rb = rb0; rb < rb1; ++rb) {
         const Index j0 = rb * row_block();
         const Index j1 = std::min(grid.ny(), j0 + row_block());
@@ -584,16 +627,17 @@ struct DiffusionSolver::Impl {
                        double rtol) {
     const Index nx = grid.nx();
     const Index pl = plane();
-    double* zv = slab(5);
+    Workspace& ws = team.ws;
+    double* zv = ws.slab(5);
     const auto [j0, j1] = team.share(grid.ny());
     zero_rows(zv, j0, j1);
     double local = 0.0;
     for (Index k = 0; k < grid.nz(); ++k) {
       for (Index j = j0; j < j1; ++j) {
         const Index off = k * pl + j * nx;
-        kernels.combine(detail::CombineArgs{nx, v.data() + off,
+        kernels.combine(detail::CombineArgs{nx, ws.v.data() + off,
                                             th.z.crp[static_cast<std::size_t>(k)], zv + j * nx,
-                                            w.data() + off, u.data() + off, atol, rtol, &local});
+                                            ws.w.data() + off, u.data() + off, atol, rtol, &local});
       }
     }
     detail::stream_fence();
@@ -604,13 +648,14 @@ struct DiffusionSolver::Impl {
   void sweep_zback_into(Team& team, std::span<double> u, const StepTables& t) {
     const Index nx = grid.nx();
     const Index pl = plane();
-    double* zw = slab(4);
+    Workspace& ws = team.ws;
+    double* zw = ws.slab(4);
     const auto [j0, j1] = team.share(grid.ny());
     zero_rows(zw, j0, j1);
     for (Index k = grid.nz() - 1; k >= 0; --k) {
       for (Index j = j0; j < j1; ++j) {
         const Index off = k * pl + j * nx;
-        kernels.z_back(detail::ZBackArgs{nx, w.data() + off, t.z.cp[static_cast<std::size_t>(k)],
+        kernels.z_back(detail::ZBackArgs{nx, ws.w.data() + off, t.z.cp[static_cast<std::size_t>(k)],
                                          zw + j * nx, u.data() + off});
       }
     }
@@ -650,14 +695,26 @@ struct DiffusionSolver::Impl {
     if (list.empty())
       return 0.0;
     reserve_thread_work();
+    const ThreadLayout layout = thread_layout(list.size());
+    reserve_workspaces(static_cast<std::size_t>(layout.teams));
     double err = 0.0;
-#pragma omp parallel num_threads(team_size(true))
+#pragma omp parallel num_threads(layout.threads)
     {
+      // OpenMP may grant fewer threads than asked for; every thread derives the same teams from
+      // the count it got. Thread t is member t / teams of team t % teams.
+      const int threads = omp_get_num_threads();
+      const int teams = std::min(layout.teams, threads);
+      const int thread = omp_get_thread_num();
+      const int team_id = thread % teams;
+      const auto team_members = [&](int g) { return (threads - g + teams - 1) / teams; };
 #pragma omp single
-      barrier.reset(omp_get_num_threads());
-      Team team{omp_get_thread_num(), omp_get_num_threads(), barrier};
+      for (int g = 0; g < teams; ++g)
+        workspaces[static_cast<std::size_t>(g)]->barrier.reset(team_members(g));
+      Team team{thread / teams, team_members(team_id), thread,
+                *workspaces[static_cast<std::size_t>(team_id)]};
       double local = 0.0;
-      for (std::size_t n = 0; n < list.size(); ++n) {
+      for (auto n = static_cast<std::size_t>(team_id); n < list.size();
+           n += static_cast<std::size_t>(teams)) {
         const std::size_t s = list[n];
         const std::span<double> u = fields[s];
         if (weights != nullptr) {
@@ -707,7 +764,7 @@ struct DiffusionSolver::Impl {
       const Index s1 = axis == Axis::x ? nx : 1;
       const Index s2 = axis == Axis::z ? nx : nx * ny;
       const auto nn = static_cast<std::size_t>(n);
-#pragma omp parallel num_threads(team_size(false))
+#pragma omp parallel num_threads(team_size())
       {
         LineSystem sys;
         LineFactor fac;
@@ -737,6 +794,9 @@ struct DiffusionSolver::Impl {
 
   double general_step(std::size_t s, std::span<double> u, double h, const ErrorWeights& weights) {
     const DiffusionSpec& sp = species[s];
+    Workspace& ws = first_workspace();
+    const std::span<double> w = ws.w;
+    const std::span<double> v = ws.v;
     std::copy(u.begin(), u.end(), w.begin());
     std::copy(u.begin(), u.end(), v.begin());
     general_lod(sp, w, h);
@@ -792,8 +852,9 @@ void DiffusionSolver::step_backward_euler(grid::FieldSet& fields, double dt_h) {
 
 std::size_t DiffusionSolver::bytes_held() const {
   const Impl& im = *_impl;
-  std::size_t b =
-      (im.scratch.capacity() + im.slabs.capacity() + im.thread_work.capacity()) * sizeof(double);
+  std::size_t b = im.thread_work.capacity() * sizeof(double);
+  for (const auto& ws : im.workspaces)
+    b += ws->bytes();
   for (const auto& slots : im.tables) {
     for (const auto& t : slots)
       b += t.bytes();

@@ -453,12 +453,22 @@ TEST_CASE("results are bitwise identical at 1 and 2 threads", "[diffusion]") {
   }
 }
 
-TEST_CASE("bytes_held counts the scratch of one species, not of all", "[diffusion]") {
+TEST_CASE("bytes_held counts the scratch of the species in flight, not of all", "[diffusion]") {
+  // One workspace (two scratch fields) per team of threads advancing a species: one team on one
+  // thread, two on two threads (4 species, 32^3 voxels: enough work for both).
   const Grid g = Grid::uniform({32, 32, 32}, 0.1);
-  FieldSet f(g, {"a", "b", "c", "d"});
-  DiffusionSolver solver(g, std::vector<DiffusionSpec>(4, spec(1.0, Boundary::zero_flux(), 0.1)));
-  solver.step(f, 0.1, absolute_weights(4));
-  const double per_voxel = static_cast<double>(solver.bytes_held()) / (32.0 * 32 * 32);
-  CHECK(per_voxel >= 16.0);  // two scratch fields of one species
-  CHECK(per_voxel < 20.0);
+  const int saved_threads = omp_get_max_threads();
+  for (const int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    FieldSet f(g, {"a", "b", "c", "d"});
+    DiffusionSolver solver(g, std::vector<DiffusionSpec>(4, spec(1.0, Boundary::zero_flux(), 0.1)));
+    solver.step(f, 0.1, absolute_weights(4));
+    const double per_voxel = static_cast<double>(solver.bytes_held()) / (32.0 * 32 * 32);
+    INFO("threads " << threads);
+    // Each workspace: two fields (16 B/voxel) and seven z-slabs (7/32 of 8 B/voxel here); the
+    // line tables (4 species x 3 step sizes) and per-thread line buffers stay below 2 B/voxel.
+    CHECK(per_voxel >= 16.0 * threads);
+    CHECK(per_voxel < (16.0 + 8.0 * 7.0 / 32.0) * threads + 2.0);
+  }
+  omp_set_num_threads(saved_threads);
 }

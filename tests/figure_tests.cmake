@@ -1,0 +1,1 @@
+# Figure script tests (filled in by the figures work).

@@ -1,0 +1,1 @@
+# Sweep tests (filled in by the sweep work).
