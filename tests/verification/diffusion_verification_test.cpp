@@ -401,8 +401,10 @@ TEST_CASE("the stiffest mode is damped by the L-stable factor, not reflected as 
   CHECK(crank_nicolson < -0.99);         // what CN would do: flip and keep 99.5 %
 }
 
-TEST_CASE("fields are bitwise identical at 1 and 2 threads", "[diffusion][verification]") {
-  // Odd extents (ragged SIMD blocks and chunks), large enough to run on two threads.
+TEST_CASE("fields are bitwise identical on 1 to 4 threads", "[diffusion][verification]") {
+  // Odd extents (ragged SIMD blocks and chunks), large enough to run on several threads. Two
+  // species take the fast path: 2 threads make two teams of one, 3 threads teams of two and one
+  // (slab-synchronised), 4 threads two teams of two.
   const Grid g({101, 91, 31}, {0.02, 0.02, 0.015});
   std::vector<DiffusionSpec> specs;
   specs.push_back(spec(0.5, Boundary::zero_flux(), 0.1));
@@ -438,10 +440,13 @@ TEST_CASE("fields are bitwise identical at 1 and 2 threads", "[diffusion][verifi
     return std::make_pair(std::move(f), errors);
   };
   const auto [f1, e1] = run(1);
-  const auto [f2, e2] = run(2);
-  CHECK(e1 == e2);
-  for (std::size_t s = 0; s < 3; ++s) {
-    INFO("species " << s);
-    CHECK(std::equal(f1[s].begin(), f1[s].end(), f2[s].begin()));
+  for (const int threads : {2, 3, 4}) {
+    INFO("threads " << threads);
+    const auto [fn, en] = run(threads);
+    CHECK(e1 == en);
+    for (std::size_t s = 0; s < 3; ++s) {
+      INFO("species " << s);
+      CHECK(std::equal(f1[s].begin(), f1[s].end(), fn[s].begin()));
+    }
   }
 }
