@@ -4,7 +4,8 @@
 
 /// @file
 /// @brief Each subcommand of `microheal` registers itself on the top-level CLI11 app. Callbacks
-/// throw core::InputError for bad input (exit 2) and core::RunError for failed runs (exit 1).
+/// throw core::InputError for bad input (exit 2) and core::RunError for failed runs (exit 1), or
+/// CommandExit for an exit code they have explained already.
 
 namespace microheal::app {
 
@@ -20,6 +21,16 @@ void add_verify_command(CLI::App& app);
 /// @brief `microheal run SCENARIO [-o DIR] [--set k=v]... [--threads N] [--resume|--overwrite]
 /// [--quiet]`: a protocol run with snapshots, time series, metrics, manifest and checkpoints.
 void add_run_command(CLI::App& app);
+
+/// @brief `microheal sweep SWEEP -o DIR [--jobs N] [--mpi] [--case-index I] [--emit-slurm F]`,
+/// `microheal sweep collect DIR` and `microheal sweep analyze DIR`: parameter sweeps.
+void add_sweep_command(CLI::App& app);
+
+/// @brief Thrown by a command that has said everything itself and ends with exit code @p code
+/// (a sweep whose cases failed, an MPI rank): main() returns the code and prints nothing more.
+struct CommandExit {
+  int code = 1;
+};
 
 /// @brief `microheal validate`, `microheal print-config` (scenario checks and the effective
 /// configuration) and `microheal keys` (the scenario key reference).

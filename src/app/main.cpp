@@ -1,4 +1,5 @@
-// The `microheal` command line. Exit codes: 0 success, 1 a run that failed, 2 bad input.
+// The `microheal` command line. Exit codes: 0 success, 1 a run that failed (or a sweep with a
+// failed case), 2 bad input.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <exception>
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   microheal::app::add_verify_command(app);
   microheal::app::add_run_command(app);
   microheal::app::add_scenario_commands(app);
+  microheal::app::add_sweep_command(app);
   // CLI11 reports a mistyped command only as "a subcommand is required"; name it instead.
   const auto subcommands = app.get_subcommands({});
   const auto is_command = [&](const char* word) {
@@ -37,6 +39,8 @@ int main(int argc, char** argv) {
     // --help and --version are "errors" with exit code 0 in CLI11; real parse errors are bad input.
     const int cli_code = app.exit(e);
     return cli_code == 0 ? 0 : 2;
+  } catch (const microheal::app::CommandExit& e) {
+    return e.code;
   } catch (const microheal::core::InputError& e) {
     std::cerr << "error: " << e.what() << '\n';
     return 2;

@@ -90,6 +90,30 @@ std::string metrics_json(const simulation::Metrics& m) {
   return json.str();
 }
 
+std::vector<std::pair<std::string, std::optional<double>>> run_metric_values(
+    const simulation::Metrics& m) {
+  std::vector<std::pair<std::string, std::optional<double>>> values{
+      {"neutrophil_peak_h", m.neutrophil_peak_h},
+      {"macrophage_peak_h", m.macrophage_peak_h},
+      {"fibroblast_peak_d", m.fibroblast_peak_d},
+      {"fibroblast_peak_ratio", m.fibroblast_peak_ratio},
+      {"fibroblast_recovered_d", m.fibroblast_recovered_d},
+      {"redness_peak_h", m.redness_peak_h},
+      {"redness_resolved_h", m.redness_resolved_h},
+      {"swelling_resolved_h", m.swelling_resolved_h},
+      {"epidermis_closed_h", m.epidermis_closed_h}};
+  for (const auto& [name, gain] : {std::pair{"collagen_gain_papillary", m.collagen_gain_papillary},
+                                   std::pair{"collagen_gain_dermis", m.collagen_gain_dermis}}) {
+    const std::string prefix(name);
+    values.emplace_back(prefix + ".total_pct", gain.total_pct);
+    values.emplace_back(prefix + ".new_pct", gain.new_pct);
+    values.emplace_back(prefix + ".mature_pct", gain.mature_pct);
+  }
+  values.emplace_back("scar_index_pct", m.scar_index_pct);
+  values.emplace_back("scar_index_peak_pct", m.scar_index_peak_pct);
+  return values;
+}
+
 std::string table_csv(const simulation::TimeSeriesTable& table) {
   std::string out;
   for (std::size_t c = 0; c < table.columns().size(); ++c) {

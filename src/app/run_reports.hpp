@@ -1,6 +1,9 @@
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "json_writer.hpp"
 #include "microheal/scenario/scenario.hpp"
@@ -16,6 +19,13 @@ namespace microheal::app {
 /// @brief metrics.json: every metric (times in h or d as their names say, collagen in %), null
 /// where a time was not reached.
 std::string metrics_json(const simulation::Metrics& metrics);
+
+/// @brief The run-level metrics of metrics.json (everything but the per-session array) as named
+/// values: names as in metrics.json, members of nested objects joined with '.'
+/// ("collagen_gain_papillary.total_pct"); empty where metrics.json has null. A sweep's summary
+/// has one column per entry.
+std::vector<std::pair<std::string, std::optional<double>>> run_metric_values(
+    const simulation::Metrics& metrics);
 
 /// @brief CSV with a header "name [unit]" per column and shortest round-trip numbers ("nan" for
 /// missing values).

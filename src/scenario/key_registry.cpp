@@ -393,6 +393,17 @@ void add_protocol_keys(std::vector<KeyInfo>& keys) {
 }
 
 void add_output_keys(std::vector<KeyInfo>& keys) {
+  KeyInfo snapshots;
+  snapshots.path = "output.snapshots";
+  snapshots.kind = ValueKind::boolean;
+  snapshots.description =
+      "Write field snapshots (fields/, fields.xmf, fields.hdf.series); false keeps the time "
+      "series, metrics and checkpoints (sweep cases run with false unless the sweep asks)";
+  snapshots.set = [](Scenario& s, const Value& v) { s.output.snapshots = std::get<bool>(v); };
+  snapshots.get = [](const Scenario& s) -> std::optional<Value> {
+    return Value(s.output.snapshots);
+  };
+  keys.push_back(std::move(snapshots));
   KeyInfo every = real_key(
       "output.every_h", "h", 0.0, max_hours,
       "Snapshot and time-series interval (from t = 0; the end of the run is always written); "

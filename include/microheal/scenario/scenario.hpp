@@ -26,6 +26,9 @@ enum class FieldPrecision { float32, float64 };
 /// Output times: either every_h (0, every_h, 2 every_h, ... and always the end of the run) or the
 /// explicit list times_h (strictly increasing, within the run).
 struct OutputSpec {
+  /// Write field snapshots (fields/, fields.xmf, fields.hdf.series). Off keeps the time series,
+  /// metrics and checkpoints: sweeps run hundreds of cases and rarely look at fields.
+  bool snapshots = true;
   double every_h = 24.0;        ///< used when times_h is empty
   std::vector<double> times_h;  ///< explicit output times, h; non-empty replaces every_h
   FieldPrecision precision = FieldPrecision::float32;
