@@ -702,8 +702,11 @@ template <int W>
   }
   if (!candidate)
     return;
+  // The row's u went out with streaming stores: reading it back would wait for memory, so it is
+  // recomputed (bit for bit: 2 v is exact) from v, still in zbuf, and w, still in cache.
   for (Index k = 0; k < n; ++k) {
-    const double r = std::abs(zbuf[k] - w[k]) / (c.atol + c.rtol * std::abs(u[k]));
+    const double uk = 2.0 * zbuf[k] - w[k];
+    const double r = std::abs(zbuf[k] - w[k]) / (c.atol + c.rtol * std::abs(uk));
     if (std::isnan(r)) {
       m = std::numeric_limits<double>::quiet_NaN();
       break;
