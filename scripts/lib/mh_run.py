@@ -252,9 +252,18 @@ class Run:
                      or self.scenario["protocol"]["duration_days"] * 24.0)
 
     def layers(self):
-        """[(name, top_mm, bottom_mm)] of the five layers, clipped to the modelled block."""
-        tissue = self.scenario.get("tissue", {})
+        """[(name, top_mm, bottom_mm)] of the five layers, clipped to the modelled block.
+        The manifest lists them; runs from before it did: from the resolved tissue."""
         depth = self.depth_mm
+        listed = self.manifest.get("layers")
+        if isinstance(listed, list) and listed:
+            out = []
+            for layer in listed:
+                top, bottom = float(layer["top_mm"]), min(float(layer["bottom_mm"]), depth)
+                if bottom > top:
+                    out.append((str(layer["name"]).replace("_", " "), top, bottom))
+            return out
+        tissue = self.scenario.get("tissue", {})
         out, top = [], 0.0
         for name, key in LAYERS:
             thickness = float(tissue.get(key, 0.0))
@@ -279,7 +288,10 @@ class Run:
         return merged
 
     def session_times_h(self):
-        """Session times (h) from the resolved scenario's protocol."""
+        """Session times (h): the manifest's list, or (older runs) from the resolved protocol."""
+        listed = self.manifest.get("sessions")
+        if isinstance(listed, list):
+            return [float(session["time_h"]) for session in listed]
         protocol = self.scenario.get("protocol", {})
         if protocol.get("session_days") is not None:
             days = [float(d) for d in protocol["session_days"]]
@@ -292,6 +304,12 @@ class Run:
 
     def protocol_rows(self):
         """One dict per session: index, time, needle length, density, passes (with overrides)."""
+        listed = self.manifest.get("sessions")
+        if isinstance(listed, list):
+            return [{"session": int(row["index"]) + 1, "time_h": float(row["time_h"]),
+                     "length_mm": float(row["needle_length_mm"]),
+                     "density_per_cm2": float(row["density_per_cm2"]),
+                     "passes": int(row["passes"])} for row in listed]
         needle = self.scenario.get("needle", {})
         overrides = {int(o["session"]): o for o in self.scenario.get("protocol_overrides", [])
                      if isinstance(o, dict) and "session" in o}

@@ -34,6 +34,7 @@
 #include "run_checkpoint.hpp"
 #include "run_recorder.hpp"
 #include "run_reports.hpp"
+#include "system_info.hpp"
 
 namespace microheal::app {
 
@@ -47,22 +48,6 @@ constexpr double seconds_per_minute = 60.0;
 
 double epoch_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string iso_time(double epoch_s) {
-  const auto seconds = static_cast<std::time_t>(epoch_s);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  std::array<char, 32> text{};
-  const std::size_t n = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return {text.data(), n};
-}
-
-std::string host_name() {
-  std::array<char, 256> name{};
-  if (::gethostname(name.data(), name.size() - 1) != 0)
-    return "unknown";
-  return name.data();
 }
 
 double peak_memory_mb() {
@@ -357,6 +342,34 @@ void Run::write_manifest(const simulation::Simulation& sim, std::string_view sta
   for (const double o : g.origin_mm())
     json.value("", o);
   json.end_array().value("voxels", static_cast<std::int64_t>(g.num_voxels())).end_object();
+  // Where the layers and the sessions are, so that figures need not re-derive them from the
+  // scenario (and a running or failed run has them too, before metrics.json exists).
+  json.begin_array("layers");
+  const geometry::Tissue& tissue = sim.tissue();
+  for (const geometry::Layer layer : geometry::all_layers) {
+    json.begin_object()
+        .value("name", geometry::layer_name(layer))
+        .value("top_mm", tissue.top_depth_mm(layer))
+        .value("bottom_mm", tissue.bottom_depth_mm(layer))
+        .end_object();
+  }
+  json.end_array();
+  json.begin_array("sessions");
+  const geometry::Protocol& protocol = sim.protocol();
+  const std::vector<double> session_times_h = protocol.session_times_h();
+  for (int session = 0; session < protocol.num_sessions(); ++session) {
+    const geometry::NeedleSpec needle = protocol.needle_for_session(session);
+    json.begin_object()
+        .value("index", static_cast<std::int64_t>(session))
+        .value("time_h", session_times_h[static_cast<std::size_t>(session)])
+        .value("applied", session < sim.sessions_applied())
+        .value("needle_length_mm", needle.length_mm)
+        .value("needle_diameter_mm", needle.diameter_mm)
+        .value("density_per_cm2", needle.density_per_cm2)
+        .value("passes", static_cast<std::int64_t>(needle.passes))
+        .end_object();
+  }
+  json.end_array();
   // This segment's stages: the command's own, then the integrator's.
   json.begin_array("stage_timings");
   for (const core::StageTiming& t : _timer.stages()) {

@@ -15,6 +15,7 @@
 #include "output_directory.hpp"
 #include "run_reports.hpp"
 #include "run_scenario.hpp"
+#include "system_info.hpp"
 
 namespace microheal::app {
 
@@ -48,22 +49,6 @@ class CaseLock {
   int _fd = -1;
   bool _held = false;
 };
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  std::array<char, 32> text{};
-  const std::size_t n = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return {text.data(), n};
-}
-
-std::string host_name() {
-  std::array<char, 256> name{};
-  if (::gethostname(name.data(), name.size() - 1) != 0)
-    return "unknown";
-  return name.data();
-}
 
 CaseReport report_of(std::size_t index, CaseOutcome outcome, const sweep::CaseRecord& record) {
   return {index, outcome, record.status == sweep::CaseStatus::ok, record.wall_seconds,

@@ -15,6 +15,7 @@
 
 #include "microheal/core/error.hpp"
 #include "microheal/sweep/case_record.hpp"
+#include "system_info.hpp"
 
 namespace microheal::app {
 
@@ -71,15 +72,6 @@ std::string signal_text(int signal) {
     text += ')';
   }
   return text;
-}
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  std::array<char, 32> text{};
-  const std::size_t n = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return {text.data(), n};
 }
 
 /// What the sweep knows of a child that ended: its record, or why it has none.

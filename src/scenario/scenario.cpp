@@ -15,6 +15,7 @@
 #include "microheal/model/parameters.hpp"
 #include "microheal/model/species.hpp"
 #include "microheal/scenario/key_registry.hpp"
+#include "microheal/scenario/toml_text.hpp"
 
 namespace microheal::scenario {
 
@@ -33,34 +34,10 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 
 /// "file:line:col" of a node, or "--set key=value" for a node that came from the command line.
 std::string where(const toml::source_region& region) {
-  const std::string path = region.path ? *region.path : std::string("<scenario>");
-  if (std::string_view(path).starts_with(set_prefix))
-    return path;
-  return path + ":" + std::to_string(region.begin.line) + ":" + std::to_string(region.begin.column);
-}
-
-std::string type_text(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a float";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-    case toml::node_type::time:
-    case toml::node_type::date_time:
-      return "a date/time";
-    case toml::node_type::none:
-      break;
-  }
-  return "nothing";
+  // --set values name the option, not a position in a file.
+  if (region.path && std::string_view(*region.path).starts_with(set_prefix))
+    return *region.path;
+  return toml_where(region, "<scenario>");
 }
 
 std::string node_text(const toml::node& node) {
@@ -218,7 +195,7 @@ class Parser {
           walk(*sub, path);
         } else {
           _problems.add(node.source(), path,
-                        "expected a table ([" + path + "]), got " + type_text(node));
+                        "expected a table ([" + path + "]), got " + toml_type_text(node));
         }
         continue;
       }
@@ -246,9 +223,9 @@ class Parser {
   void walk_overrides(const toml::node& node) {
     const toml::array* entries = node.as_array();
     if (entries == nullptr || !entries->is_array_of_tables()) {
-      _problems.add(
-          node.source(), overrides_path,
-          "expected an array of tables ([[protocol.overrides]] entries), got " + type_text(node));
+      _problems.add(node.source(), overrides_path,
+                    "expected an array of tables ([[protocol.overrides]] entries), got " +
+                        toml_type_text(node));
       return;
     }
     for (std::size_t e = 0; e < entries->size(); ++e) {
@@ -327,7 +304,7 @@ class Parser {
       case ValueKind::real: {
         const auto v = number(node);
         if (!v)
-          return fail(type_text(node) + " " + node_text(node));
+          return fail(toml_type_text(node) + " " + node_text(node));
         if (!in_range(key, *v))
           return fail(node_text(node));
         return Value(*v);
@@ -335,7 +312,7 @@ class Parser {
       case ValueKind::integer: {
         const auto* i = node.as_integer();
         if (i == nullptr)
-          return fail(type_text(node) + " " + node_text(node));
+          return fail(toml_type_text(node) + " " + node_text(node));
         if (!in_range(key, static_cast<double>(i->get())))
           return fail(node_text(node));
         return Value(i->get());
@@ -343,13 +320,13 @@ class Parser {
       case ValueKind::boolean: {
         const auto* b = node.as_boolean();
         if (b == nullptr)
-          return fail(type_text(node) + " " + node_text(node));
+          return fail(toml_type_text(node) + " " + node_text(node));
         return Value(b->get());
       }
       case ValueKind::text: {
         const auto* s = node.as_string();
         if (s == nullptr)
-          return fail(type_text(node) + " " + node_text(node));
+          return fail(toml_type_text(node) + " " + node_text(node));
         const std::string text = s->get();
         if (!key.choices.empty() &&
             std::find(key.choices.begin(), key.choices.end(), text) == key.choices.end()) {
@@ -360,7 +337,7 @@ class Parser {
       case ValueKind::real_list: {
         const auto* array = node.as_array();
         if (array == nullptr)
-          return fail(type_text(node) + " " + node_text(node));
+          return fail(toml_type_text(node) + " " + node_text(node));
         if (array->size() < key.min_items || array->size() > key.max_items)
           return fail(std::to_string(array->size()) + " value(s) " + node_text(node));
         std::vector<double> values;
@@ -375,7 +352,7 @@ class Parser {
       case ValueKind::text_list: {
         const auto* array = node.as_array();
         if (array == nullptr)
-          return fail(type_text(node) + " " + node_text(node));
+          return fail(toml_type_text(node) + " " + node_text(node));
         if (array->size() < key.min_items || array->size() > key.max_items)
           return fail(std::to_string(array->size()) + " value(s) " + node_text(node));
         std::vector<std::string> values;

@@ -13,6 +13,7 @@
 
 #include "microheal/core/error.hpp"
 #include "microheal/scenario/scenario.hpp"
+#include "microheal/scenario/toml_text.hpp"
 #include "microheal/sweep/design.hpp"
 
 namespace microheal::sweep {
@@ -41,37 +42,8 @@ std::string in_quotes(std::string_view text) {
 }
 
 /// "file:line:col" of a node.
-std::string where(const toml::source_region& region) {
-  std::string out = region.path ? *region.path : std::string("<sweep>");
-  out += ':';
-  out += std::to_string(region.begin.line);
-  out += ':';
-  out += std::to_string(region.begin.column);
-  return out;
-}
-
-std::string type_text(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a float";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-    case toml::node_type::time:
-    case toml::node_type::date_time:
-      return "a date/time";
-    case toml::node_type::none:
-      break;
-  }
-  return "nothing";
+std::string where_of(const toml::source_region& region) {
+  return scenario::toml_where(region, "<sweep>");
 }
 
 std::string node_text(const toml::node& node) {
@@ -112,7 +84,7 @@ std::string leaf_of(std::string_view path) {
 class Problems {
  public:
   void add(const toml::source_region& region, std::string_view key, std::string_view message) {
-    std::string text = where(region);
+    std::string text = where_of(region);
     text += ": ";
     if (!key.empty()) {
       text += key;
@@ -224,15 +196,16 @@ class SweepParser {
   std::optional<std::string> string_of(const toml::node& node, std::string_view key) {
     if (const auto* s = node.as_string())
       return s->get();
-    _problems.add(node.source(), key, "expected a string, got " + type_text(node));
+    _problems.add(node.source(), key, "expected a string, got " + scenario::toml_type_text(node));
     return std::nullopt;
   }
 
   std::optional<bool> bool_of(const toml::node& node, std::string_view key) {
     if (const auto* b = node.as_boolean())
       return b->get();
-    _problems.add(node.source(), key,
-                  "expected true or false, got " + type_text(node) + " " + node_text(node));
+    _problems.add(
+        node.source(), key,
+        "expected true or false, got " + scenario::toml_type_text(node) + " " + node_text(node));
     return std::nullopt;
   }
 
@@ -242,7 +215,8 @@ class SweepParser {
     if (i == nullptr || i->get() < min || i->get() > max) {
       _problems.add(node.source(), key,
                     "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
-                        "], got " + (i == nullptr ? type_text(node) + " " : "") + node_text(node));
+                        "], got " + (i == nullptr ? scenario::toml_type_text(node) + " " : "") +
+                        node_text(node));
       return std::nullopt;
     }
     return i->get();
@@ -258,7 +232,8 @@ class SweepParser {
     }
     const toml::table* table = node->as_table();
     if (table == nullptr) {
-      _problems.add(node->source(), "sweep", "expected a table ([sweep]), got " + type_text(*node));
+      _problems.add(node->source(), "sweep",
+                    "expected a table ([sweep]), got " + scenario::toml_type_text(*node));
       return;
     }
     check_keys(*table, {"sweep", {"design", "samples", "seed", "fields", "keep_checkpoints"}},
@@ -364,7 +339,7 @@ class SweepParser {
       case scenario::ValueKind::real: {
         const auto v = number(node);
         if (!v)
-          return fail(type_text(node) + " " + node_text(node));
+          return fail(scenario::toml_type_text(node) + " " + node_text(node));
         if (!in_range(key, *v))
           return fail(node_text(node));
         return scenario::Value(*v);
@@ -372,7 +347,7 @@ class SweepParser {
       case scenario::ValueKind::integer: {
         const auto* i = node.as_integer();
         if (i == nullptr)
-          return fail(type_text(node) + " " + node_text(node));
+          return fail(scenario::toml_type_text(node) + " " + node_text(node));
         if (!in_range(key, static_cast<double>(i->get())))
           return fail(node_text(node));
         return scenario::Value(i->get());
@@ -380,13 +355,13 @@ class SweepParser {
       case scenario::ValueKind::boolean: {
         const auto* b = node.as_boolean();
         if (b == nullptr)
-          return fail(type_text(node) + " " + node_text(node));
+          return fail(scenario::toml_type_text(node) + " " + node_text(node));
         return scenario::Value(b->get());
       }
       case scenario::ValueKind::text: {
         const auto* s = node.as_string();
         if (s == nullptr)
-          return fail(type_text(node) + " " + node_text(node));
+          return fail(scenario::toml_type_text(node) + " " + node_text(node));
         if (!is_choice(s->get())) {
           std::string got = node_text(node);
           if (const auto close = closest(s->get(), key.choices))
@@ -398,7 +373,7 @@ class SweepParser {
       case scenario::ValueKind::real_list: {
         const auto* array = node.as_array();
         if (array == nullptr)
-          return fail(type_text(node) + " " + node_text(node));
+          return fail(scenario::toml_type_text(node) + " " + node_text(node));
         if (array->size() < key.min_items || array->size() > key.max_items)
           return fail(std::to_string(array->size()) + " value(s) " + node_text(node));
         std::vector<double> values;
@@ -413,7 +388,7 @@ class SweepParser {
       case scenario::ValueKind::text_list: {
         const auto* array = node.as_array();
         if (array == nullptr)
-          return fail(type_text(node) + " " + node_text(node));
+          return fail(scenario::toml_type_text(node) + " " + node_text(node));
         if (array->size() < key.min_items || array->size() > key.max_items)
           return fail(std::to_string(array->size()) + " value(s) " + node_text(node));
         std::vector<std::string> values;
@@ -449,8 +424,9 @@ class SweepParser {
       return;
     const toml::table* table = node->as_table();
     if (table == nullptr) {
-      _problems.add(node->source(), "fixed",
-                    "expected a table ([fixed] with scenario keys), got " + type_text(*node));
+      _problems.add(
+          node->source(), "fixed",
+          "expected a table ([fixed] with scenario keys), got " + scenario::toml_type_text(*node));
       return;
     }
     std::vector<std::pair<std::string, const toml::node*>> leaves;
@@ -481,8 +457,9 @@ class SweepParser {
       return;
     }
     if (entries == nullptr || !entries->is_array_of_tables()) {
-      _problems.add(node->source(), "axis",
-                    "expected an array of tables ([[axis]] entries), got " + type_text(*node));
+      _problems.add(
+          node->source(), "axis",
+          "expected an array of tables ([[axis]] entries), got " + scenario::toml_type_text(*node));
       return;
     }
     std::set<std::string> seen;
@@ -513,7 +490,7 @@ class SweepParser {
       }
       if (const auto fixed = _fixed_regions.find(*path); fixed != _fixed_regions.end()) {
         _problems.add(key_node->source(), label + ".key",
-                      in_quotes(*path) + " is also in [fixed] (at " + where(fixed->second) +
+                      in_quotes(*path) + " is also in [fixed] (at " + where_of(fixed->second) +
                           "); a key is either fixed or an axis");
         continue;
       }
@@ -577,9 +554,9 @@ class SweepParser {
     }
     const toml::table* table = node.as_table();
     if (table == nullptr) {
-      _problems.add(
-          node.source(), where_label,
-          "expected a table { from = ..., to = ..., count = ... }, got " + type_text(node));
+      _problems.add(node.source(), where_label,
+                    "expected a table { from = ..., to = ..., count = ... }, got " +
+                        scenario::toml_type_text(node));
       return std::nullopt;
     }
     check_keys(*table, {form, {"from", "to", "count"}}, label + "." + form);
@@ -598,7 +575,7 @@ class SweepParser {
       if (!v || !in_range(key, *v)) {
         _problems.add(value->source(), where_label + "." + end,
                       "expected " + scenario::expected_text(as_number) + ", got " +
-                          (v ? "" : type_text(*value) + " ") + node_text(*value));
+                          (v ? "" : scenario::toml_type_text(*value) + " ") + node_text(*value));
         ok = false;
         continue;
       }
@@ -753,7 +730,7 @@ SweepSpec parse_sweep(std::string_view text, std::string_view source_name,
   try {
     root = toml::parse(text, source_name);
   } catch (const toml::parse_error& error) {
-    throw core::InputError(where(error.source()) +
+    throw core::InputError(where_of(error.source()) +
                            ": not valid TOML: " + std::string(error.description()));
   }
   SweepParser parser(source_name, directory);
