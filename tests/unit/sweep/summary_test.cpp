@@ -14,6 +14,7 @@
 #include "microheal/sweep/design.hpp"
 #include "microheal/sweep/summary.hpp"
 #include "microheal/sweep/sweep_directory.hpp"
+#include "support/temp_directory.hpp"
 
 using microheal::core::InputError;
 using microheal::scenario::Value;
@@ -26,26 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDirectory {
- public:
-  TempDirectory() {
-    std::string pattern = (fs::temp_directory_path() / "microheal-summary-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    _path = pattern;
-  }
-  TempDirectory(const TempDirectory&) = delete;
-  TempDirectory& operator=(const TempDirectory&) = delete;
-  TempDirectory(TempDirectory&&) = delete;
-  TempDirectory& operator=(TempDirectory&&) = delete;
-  ~TempDirectory() {
-    std::error_code error;
-    fs::remove_all(_path, error);
-  }
-  const fs::path& path() const { return _path; }
-
- private:
-  fs::path _path;
-};
+using microheal::testing::TempDirectory;
 
 CaseRecord sample_record() {
   CaseRecord r;
@@ -138,7 +120,7 @@ TEST_CASE("the summary has one row per case: inputs, metrics, status, wall time"
   CHECK(row2 ==
         "2," + design.cases[2].id + ",failed,12.5,1,face,,,,\"needle too long, \"\"really\"\"\"");
 
-  const TempDirectory dir;
+  const TempDirectory dir("microheal-summary-test");
   const fs::path h5 = dir.path() / "summary.h5";
   microheal::sweep::write_summary_h5(h5, table, "factorial");
   const auto file = microheal::io::h5::File::open(h5);
@@ -160,7 +142,7 @@ TEST_CASE("the summary has one row per case: inputs, metrics, status, wall time"
 }
 
 TEST_CASE("a sweep directory holds one sweep", "[sweep]") {
-  const TempDirectory dir;
+  const TempDirectory dir("microheal-summary-test");
   const fs::path base = dir.path() / "base.toml";
   std::ofstream(base) << "description = \"b\"\n";
   SweepSpec spec;

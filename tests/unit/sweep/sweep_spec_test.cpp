@@ -11,6 +11,7 @@
 #include "microheal/core/error.hpp"
 #include "microheal/sweep/design.hpp"
 #include "microheal/sweep/sweep_spec.hpp"
+#include "support/temp_directory.hpp"
 
 using microheal::core::InputError;
 using microheal::sweep::AxisSpacing;
@@ -22,27 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// A fresh directory under the system's temporary directory, removed with everything in it.
-class TempDirectory {
- public:
-  TempDirectory() {
-    std::string pattern = (fs::temp_directory_path() / "microheal-sweep-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    _path = pattern;
-  }
-  TempDirectory(const TempDirectory&) = delete;
-  TempDirectory& operator=(const TempDirectory&) = delete;
-  TempDirectory(TempDirectory&&) = delete;
-  TempDirectory& operator=(TempDirectory&&) = delete;
-  ~TempDirectory() {
-    std::error_code error;
-    fs::remove_all(_path, error);
-  }
-  const fs::path& path() const { return _path; }
-
- private:
-  fs::path _path;
-};
+using microheal::testing::TempDirectory;
 
 // The base scenario of the tests: 2D, valid as it is.
 const std::string base_scenario = R"(description = "unit test base"
@@ -94,7 +75,7 @@ class SweepFiles {
   const fs::path& directory() const { return _dir.path(); }
 
  private:
-  TempDirectory _dir;
+  TempDirectory _dir{"microheal-sweep-test"};
 };
 
 std::string edited(const std::string& text, const std::string& from, const std::string& to) {
