@@ -6,6 +6,7 @@ boundaries, labels), runs ParaView's pvbatch on scripts/lib/render_fields_pv.py 
 Runs under Debian's /usr/bin/python3 (numpy, h5py, matplotlib for tiling movie frames).
 """
 
+import csv
 import json
 import math
 import os
@@ -134,6 +135,21 @@ class Snapshots:
         return min(range(len(self.times)), key=lambda i: abs(self.times[i] - time_h))
 
 
+def puncture_planes(run, oy, dy, ny):
+    """{y voxel index: punctures of the first session in that plane}, from punctures.csv."""
+    path = run.dir / "punctures.csv"
+    if not path.is_file():
+        return {}
+    planes = {}
+    with path.open() as f:
+        for row in csv.DictReader(f):
+            if row.get("session [1]") != "0":
+                continue
+            j = int(np.clip(math.floor((float(row["y_mm [mm]"]) - oy) / dy), 0, ny - 1))
+            planes[j] = planes.get(j, 0) + 1
+    return planes
+
+
 def section_plane(run, snapshots, override_mm):
     """y of the vertical section (XDMF coordinates, a voxel centre) and a description."""
     grid = run.grid
@@ -146,7 +162,14 @@ def section_plane(run, snapshots, override_mm):
     if override_mm is not None:
         j = int(np.clip(math.floor((override_mm - oy) / dy), 0, ny - 1))
         return oy + (j + 0.5) * dy, f"y = {oy + (j + 0.5) * dy:.3g} mm"
-    # The row of needle tracks: the y plane with the most damage just after the first session.
+    # The row of needle tracks: the voxel plane holding the most punctures of the first session
+    # (punctures.csv), ties going to the plane nearest the middle; runs made before microheal
+    # wrote punctures.csv: the plane with the most damage just after the first session.
+    planes = puncture_planes(run, oy, dy, ny)
+    if planes:
+        j = max(planes, key=lambda plane: (planes[plane], -abs(plane - (ny - 1) / 2)))
+        return oy + (j + 0.5) * dy, (f"through a row of needle tracks ({planes[j]} of session 1), "
+                                     f"y = {oy + (j + 0.5) * dy:.3g} mm")
     sessions = run.session_times_h()
     after = [i for i, t in enumerate(snapshots.times) if not sessions or t >= sessions[0] - 1e-9]
     j = ny // 2

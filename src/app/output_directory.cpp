@@ -53,8 +53,8 @@ void OutputDirectory::create() const {
 void OutputDirectory::remove_run_files() const {
   std::error_code error;
   for (const std::string_view name :
-       {manifest_name, metrics_name, timeseries_name, profile_name, scenario_name, checkpoint_name,
-        failure_name, io::FieldSeriesWriter::series_file_name,
+       {manifest_name, metrics_name, timeseries_name, profile_name, scenario_name, punctures_name,
+        checkpoint_name, failure_name, io::FieldSeriesWriter::series_file_name,
         io::FieldSeriesWriter::xdmf_file_name}) {
     fs::remove(path(name), error);
   }

@@ -25,6 +25,7 @@ class OutputDirectory {
   static constexpr std::string_view timeseries_name = "timeseries.csv";
   static constexpr std::string_view profile_name = "collagen_profile.csv";
   static constexpr std::string_view scenario_name = "scenario.toml";
+  static constexpr std::string_view punctures_name = "punctures.csv";
   static constexpr std::string_view checkpoint_name = "checkpoint.h5";
   static constexpr std::string_view failure_name = "failure_state.hdf";
 

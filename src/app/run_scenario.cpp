@@ -94,6 +94,24 @@ io::SnapshotOptions snapshot_options(const scenario::Scenario& s) {
   return options;
 }
 
+/// Every needle entry of every session, for figures and analyses that need the tracks: a pure
+/// function of the scenario (needle.seed and the session index), so a resumed run keeps it.
+std::string punctures_csv(const simulation::Simulation& sim) {
+  std::string csv =
+      "session [1],time_h [h],pass [1],x_mm [mm],y_mm [mm],needle_length_mm [mm],"
+      "effective_depth_mm [mm]\n";
+  const std::vector<double> times_h = sim.protocol().session_times_h();
+  for (int session = 0; session < sim.protocol().num_sessions(); ++session) {
+    const geometry::NeedleSpec needle = sim.protocol().needle_for_session(session);
+    for (const geometry::Puncture& p : sim.session_punctures(session)) {
+      csv +=
+          fmt::format("{},{},{},{},{},{},{}\n", session, times_h[static_cast<std::size_t>(session)],
+                      p.pass, p.x_mm, p.y_mm, needle.length_mm, needle.effective_depth_mm());
+    }
+  }
+  return csv;
+}
+
 /// The numerical failure as the user needs it: species, voxel (i, j, k), its layer and depth, and
 /// the time; the integrator's message gives species and voxel.
 std::string failure_message(const core::NumericalError& error, const simulation::Simulation& sim,
@@ -233,6 +251,7 @@ void Run::prepare() {
         "The scenario of this run with every default filled in (microheal print-config), as it",
         "was started; `microheal run --resume` checks the scenario against it."};
     _out->write(OutputDirectory::scenario_name, scenario::to_toml(*_scenario, header));
+    _out->write(OutputDirectory::punctures_name, punctures_csv(*_sim));
   }
   if (_scenario->output.snapshots) {
     _series = std::make_unique<io::FieldSeriesWriter>(_out->root(), snapshot_options(*_scenario),

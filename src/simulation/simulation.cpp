@@ -230,6 +230,19 @@ struct Simulation::Impl {
       notify(self, {time_h, Moment::scheduled, output, sample, -1});
   }
 
+  std::vector<geometry::Puncture> session_punctures(int session) const {
+    const geometry::NeedleSpec needle = protocol.needle_for_session(session);
+    if (!uses_slits(spec.domain))
+      return geometry::place_punctures(needle, geometry::Tile::of(grid), session).punctures;
+    std::vector<geometry::Puncture> row =
+        geometry::place_punctures(needle, layout_tile(spec.domain, needle), session).punctures;
+    const double centre_y_mm =
+        grid.origin_mm()[1] + 0.5 * static_cast<double>(grid.ny()) * grid.spacing_mm(grid::Axis::y);
+    for (geometry::Puncture& puncture : row)
+      puncture.y_mm = centre_y_mm;
+    return row;
+  }
+
   geometry::InjuryField session_injury(int session) const {
     const geometry::NeedleSpec needle = protocol.needle_for_session(session);
     const double plexus_mm = tissue.plexus_depth_mm();
@@ -413,6 +426,10 @@ void Simulation::run() {
 
 geometry::InjuryField Simulation::session_injury(int session) const {
   return _impl->session_injury(session);
+}
+
+std::vector<geometry::Puncture> Simulation::session_punctures(int session) const {
+  return _impl->session_punctures(session);
 }
 
 void Simulation::apply_injury(geometry::InjuryField injury) {

@@ -8,7 +8,8 @@ Checks, with h5py and the standard library:
   geometry from manifest.json's grid, and that the last snapshot holds the final state bit for
   bit (float64 output against the checkpoint);
 - fields.hdf.series and fields.xmf list every output time with the right geometry;
-- manifest.json, metrics.json, timeseries.csv (units in the header), collagen_profile.csv;
+- manifest.json, metrics.json, timeseries.csv (units in the header), collagen_profile.csv,
+  punctures.csv;
 - --set overrides take effect; print-config's output is a scenario that gives the same run
   (fields and metrics identical), also with 2 threads instead of 1;
 - no progress bar when stdout is not a terminal, nothing at all with --quiet;
@@ -206,6 +207,18 @@ def main():
                 "collagen_profile.csv: 13 planes x 5 times")
         scenario_copy = (out / "scenario.toml").read_text()
         c.check("length_mm = 0.9" in scenario_copy, "scenario.toml: the resolved scenario")
+        punctures = list(csv.DictReader((out / "punctures.csv").open()))
+        # 250/cm^2 on a square lattice over a 1.26 mm tile: 2 x 2 needles, of which the 2D
+        # section keeps the row of 2 (slits through y, so y is the section's centre).
+        c.check(len(punctures) == 2
+                and all(p["session [1]"] == "0" and p["time_h [h]"] == "0" for p in punctures),
+                f"punctures.csv: the section's row of 2 needles of session 0 ({len(punctures)})")
+        c.check(all(0.0 <= float(p["x_mm [mm]"]) < 1.26 and float(p["y_mm [mm]"]) == 0.05
+                    and float(p["needle_length_mm [mm]"]) == 0.9
+                    and 0.0 < float(p["effective_depth_mm [mm]"]) <= 0.9 for p in punctures),
+                "punctures.csv: positions on the tile, the --set needle length, a depth within it")
+        xs = sorted(float(p["x_mm [mm]"]) for p in punctures)
+        c.check(abs((xs[1] - xs[0]) - 0.63) < 1e-9, f"punctures.csv: lattice spacing 0.63 mm ({xs})")
 
         # print-config: a scenario that gives the same run (also at 2 threads).
         code, printed = run(exe, ["print-config", scenario, "--set", "needle.length_mm=0.9",

@@ -126,6 +126,10 @@ class Simulation {
   /// @brief The injury session @p session would leave on this grid (needles or slits), with
   /// bleeding given as the volume fraction of track below the plexus.
   geometry::InjuryField session_injury(int session) const;
+  /// @brief Where the needles of session @p session enter the skin (x, y in mm, pass), the
+  /// positions session_injury() rasterises, without rasterising. In the 2D section the needles
+  /// of the row become slits through the whole y extent: y is then the section's centre.
+  std::vector<geometry::Puncture> session_punctures(int session) const;
   /// @brief Apply @p injury to the current state (model::injured_state per voxel) and make it
   /// the latest injury. Sessions call this; tests use it for injuries no protocol draws (a
   /// laterally uniform one). Does not count as a session.
