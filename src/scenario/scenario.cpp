@@ -25,13 +25,6 @@ constexpr std::string_view set_prefix = "--set ";
 constexpr std::string_view overrides_path = "protocol.overrides";
 constexpr std::string_view element_marker = "[]";
 
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const std::string& item : items)
-    out += (out.empty() ? "" : std::string(separator)) + item;
-  return out;
-}
-
 /// "file:line:col" of a node, or "--set key=value" for a node that came from the command line.
 std::string where(const toml::source_region& region) {
   // --set values name the option, not a position in a file.
@@ -51,12 +44,6 @@ std::string node_text(const toml::node& node) {
   return s;
 }
 
-/// The unit-less leaf name of a dotted path.
-std::string leaf_of(std::string_view path) {
-  const std::size_t dot = path.rfind('.');
-  return std::string(dot == std::string_view::npos ? path : path.substr(dot + 1));
-}
-
 std::string parent_of(std::string_view path) {
   const std::size_t dot = path.rfind('.');
   return dot == std::string_view::npos ? std::string() : std::string(path.substr(0, dot));
@@ -66,23 +53,14 @@ bool is_element_key(const KeyInfo& key) {
   return key.path.find(element_marker) != std::string::npos;
 }
 
-/// Collects every problem of a scenario, so a user fixes them all in one go.
-class Problems {
+/// Every problem of the scenario; positions of --set values name the option.
+class Problems : public ProblemList {
  public:
-  void add(std::string message) { _messages.push_back(std::move(message)); }
+  Problems() : ProblemList("scenario") {}
+  using ProblemList::add;
   void add(const toml::source_region& region, std::string_view key, std::string_view message) {
-    add(where(region) + ": " + std::string(key) + ": " + std::string(message));
+    ProblemList::add(where(region), key, message);
   }
-  bool empty() const { return _messages.empty(); }
-  [[noreturn]] void raise() const {
-    if (_messages.size() == 1)
-      throw core::InputError(_messages.front());
-    throw core::InputError(std::to_string(_messages.size()) + " problems in the scenario:\n  " +
-                           join(_messages, "\n  "));
-  }
-
- private:
-  std::vector<std::string> _messages;
 };
 
 /// A key found in the document: its node and where it is.

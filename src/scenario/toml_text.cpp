@@ -1,5 +1,7 @@
 #include "microheal/scenario/toml_text.hpp"
 
+#include "microheal/core/error.hpp"
+
 namespace microheal::scenario {
 
 std::string toml_where(const toml::source_region& region, std::string_view fallback) {
@@ -33,6 +35,39 @@ std::string toml_type_text(const toml::node& node) {
       break;
   }
   return "nothing";
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty())
+      out += separator;
+    out += item;
+  }
+  return out;
+}
+
+std::string leaf_of(std::string_view path) {
+  const std::size_t dot = path.rfind('.');
+  return std::string(dot == std::string_view::npos ? path : path.substr(dot + 1));
+}
+
+void ProblemList::add(std::string_view where, std::string_view key, std::string_view message) {
+  std::string text(where);
+  text += ": ";
+  if (!key.empty()) {
+    text += key;
+    text += ": ";
+  }
+  text += message;
+  _messages.push_back(std::move(text));
+}
+
+void ProblemList::raise() const {
+  if (_messages.size() == 1)
+    throw core::InputError(_messages.front());
+  throw core::InputError(std::to_string(_messages.size()) + " problems in the " + _document +
+                         ":\n  " + join(_messages, "\n  "));
 }
 
 }  // namespace microheal::scenario

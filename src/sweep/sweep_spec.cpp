@@ -24,16 +24,6 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view snapshots_key = "output.snapshots";
 
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty())
-      out += separator;
-    out += item;
-  }
-  return out;
-}
-
 std::string in_quotes(std::string_view text) {
   std::string out(1, '\'');
   out += text;
@@ -75,34 +65,14 @@ std::optional<std::string> closest(std::string_view name,
   return best;
 }
 
-std::string leaf_of(std::string_view path) {
-  const std::size_t dot = path.rfind('.');
-  return std::string(dot == std::string_view::npos ? path : path.substr(dot + 1));
-}
-
-/// Collects every problem, so a user fixes them all in one go.
-class Problems {
+/// Every problem of the sweep file.
+class Problems : public scenario::ProblemList {
  public:
+  Problems() : ProblemList("sweep") {}
+  using ProblemList::add;
   void add(const toml::source_region& region, std::string_view key, std::string_view message) {
-    std::string text = where_of(region);
-    text += ": ";
-    if (!key.empty()) {
-      text += key;
-      text += ": ";
-    }
-    text += message;
-    _messages.push_back(std::move(text));
+    ProblemList::add(where_of(region), key, message);
   }
-  bool empty() const { return _messages.empty(); }
-  [[noreturn]] void raise() const {
-    if (_messages.size() == 1)
-      throw core::InputError(_messages.front());
-    throw core::InputError(std::to_string(_messages.size()) + " problems in the sweep:\n  " +
-                           join(_messages, "\n  "));
-  }
-
- private:
-  std::vector<std::string> _messages;
 };
 
 /// The keys a table of the sweep file may hold.
@@ -181,7 +151,7 @@ class SweepParser {
             ": scenario keys go into [fixed] (the same in every case) or an [[axis]] (varied); "
             "the base scenario sets the rest";
       } else {
-        message += "; expected one of " + join(schema.keys, ", ");
+        message += "; expected one of " + scenario::join(schema.keys, ", ");
       }
       _problems.add(name.source(), "", message);
     }
@@ -297,9 +267,9 @@ class SweepParser {
     std::optional<std::string> suggestion = closest(path, _key_paths);
     if (!suggestion) {
       // Right key, wrong table ("length_mm" for "needle.length_mm").
-      const std::string leaf = leaf_of(path);
+      const std::string leaf = scenario::leaf_of(path);
       for (const std::string& candidate : _key_paths) {
-        if (leaf.size() > 2 && leaf_of(candidate) == leaf)
+        if (leaf.size() > 2 && scenario::leaf_of(candidate) == leaf)
           suggestion = candidate;
       }
     }
@@ -511,10 +481,10 @@ class SweepParser {
     }
     if (given.size() != 1) {
       _problems.add(entry.source(), label + " (" + key.path + ")",
-                    given.empty()
-                        ? "expected one of values = [...], linspace = {from, to, count} "
-                          "or logspace = {from, to, count}"
-                        : "give one of values, linspace and logspace, not " + join(given, " and "));
+                    given.empty() ? "expected one of values = [...], linspace = {from, to, count} "
+                                    "or logspace = {from, to, count}"
+                                  : "give one of values, linspace and logspace, not " +
+                                        scenario::join(given, " and "));
       return std::nullopt;
     }
     const std::string form = given.front();
