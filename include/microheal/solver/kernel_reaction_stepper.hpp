@@ -17,6 +17,7 @@
 #include "microheal/grid/grid.hpp"
 #include "microheal/solver/error_weights.hpp"
 #include "microheal/solver/reaction.hpp"
+#include "microheal/solver/small_lu.hpp"
 
 /// @file
 /// @brief The per-voxel stiff integrator for a reaction kernel: one step of the two-stage,
@@ -160,7 +161,7 @@ class KernelReactionStepper final : public ReactionStepper {
       Jacobian jac;
       kernel.jacobian(u, c, jac);
       const Jacobian w = Jacobian::Identity() - (gamma * h) * jac;
-      const Eigen::PartialPivLU<Jacobian> lu(w);
+      const SmallLu<species_count> lu(w);
       const State k1 = lu.solve(f);
       const State u1 = u + h * k1;
       State f1;

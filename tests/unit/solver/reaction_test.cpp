@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 #include <span>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "microheal/grid/field_set.hpp"
 #include "microheal/grid/grid.hpp"
 #include "microheal/solver/kernel_reaction_stepper.hpp"
+#include "microheal/solver/small_lu.hpp"
 
 namespace {
 
@@ -228,4 +230,55 @@ TEST_CASE("a NaN produced in a voxel is kept and reported", "[reaction]") {
   CHECK(std::isinf(stats.error_norm));
   CHECK(stats.active_voxels == 1);
   CHECK(u[0][4] == 1.0);
+}
+
+TEST_CASE("the small LU solves like Eigen's partial-pivot LU", "[reaction]") {
+  using Mat11 = Eigen::Matrix<double, 11, 11>;
+  using Vec11 = Eigen::Matrix<double, 11, 1>;
+  std::mt19937_64 rng(20261121);
+  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+  for (int trial = 0; trial < 200; ++trial) {
+    Mat11 a;
+    Vec11 b;
+    for (int i = 0; i < 11; ++i) {
+      b(i) = uniform(rng);
+      for (int j = 0; j < 11; ++j)
+        a(i, j) = uniform(rng);
+    }
+    if (trial % 2 == 1) {
+      // Shaped like the stepper's W = I - gamma h J: unit diagonal, stiff off-diagonal terms.
+      a = Mat11::Identity() - 30.0 * a;
+    }
+    if (trial % 5 == 0)
+      a.row(0).swap(a.row(10));
+    const Vec11 x = microheal::solver::SmallLu<11>(a).solve(b);
+    const Eigen::PartialPivLU<Mat11> eigen_lu(a);
+    const Vec11 x_eigen = eigen_lu.solve(b);
+    const double scale = a.norm() * x.norm();
+    CHECK((a * x - b).norm() <= 1e-14 * scale);
+    // Both are backward stable, so they may differ by the condition number times rounding.
+    const double condition = a.norm() * eigen_lu.inverse().norm();
+    CHECK((x - x_eigen).norm() <= 1e-14 * condition * x_eigen.norm());
+  }
+}
+
+TEST_CASE("the small LU pivots past zero diagonals and flags singular systems", "[reaction]") {
+  // A cyclic permutation times a diagonal: every leading diagonal entry is 0 before pivoting.
+  Eigen::Matrix<double, 4, 4> p = Eigen::Matrix<double, 4, 4>::Zero();
+  p(0, 3) = 2.0;
+  p(1, 0) = -3.0;
+  p(2, 1) = 0.5;
+  p(3, 2) = 4.0;
+  const Eigen::Matrix<double, 4, 1> b(1.0, 2.0, 3.0, 4.0);
+  const auto x = microheal::solver::SmallLu<4>(p).solve(b);
+  CHECK(x(3) == 0.5);
+  CHECK(x(0) == -2.0 / 3.0);
+  CHECK(x(1) == 6.0);
+  CHECK(x(2) == 1.0);
+
+  Eigen::Matrix<double, 3, 3> singular;
+  singular << 1.0, 2.0, 3.0, 2.0, 4.0, 6.0, 0.0, 1.0, 1.0;
+  const auto y =
+      microheal::solver::SmallLu<3>(singular).solve(Eigen::Matrix<double, 3, 1>(1, 1, 1));
+  CHECK_FALSE(y.allFinite());
 }
