@@ -3,6 +3,7 @@
 #include <Eigen/Core>
 #include <array>
 #include <cmath>
+#include <cstddef>
 #include <utility>
 
 /// @file
