@@ -9,6 +9,7 @@
 #include <sstream>
 #include <variant>
 
+#include "csv_text.hpp"
 #include "microheal/core/error.hpp"
 #include "portable_random.hpp"
 
@@ -18,28 +19,9 @@ namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-/// Shortest round-trip text; empty for NaN (the CSV convention of summary.csv).
+/// Shortest round-trip text; an empty cell for NaN (a statistic that could not be formed).
 std::string number_text(double v) {
-  if (std::isnan(v))
-    return {};
-  if (std::isinf(v))
-    return v > 0 ? "inf" : "-inf";
-  std::array<char, 32> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), v);
-  return {buffer.data(), result.ptr};
-}
-
-std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos)
-    return std::string(text);
-  std::string out(1, '"');
-  for (const char c : text) {
-    if (c == '"')
-      out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
+  return sweep::number_text(v, "");
 }
 
 double numeric(const scenario::Value& value) {

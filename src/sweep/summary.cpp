@@ -9,6 +9,7 @@
 #include <sstream>
 #include <variant>
 
+#include "csv_text.hpp"
 #include "microheal/core/error.hpp"
 #include "microheal/core/version.hpp"
 #include "microheal/io/atomic_file.hpp"
@@ -19,13 +20,7 @@ namespace microheal::sweep {
 namespace {
 
 std::string number_text(double v) {
-  if (std::isnan(v))
-    return "nan";
-  if (std::isinf(v))
-    return v > 0 ? "inf" : "-inf";
-  std::array<char, 32> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), v);
-  return {buffer.data(), result.ptr};
+  return sweep::number_text(v, "nan");
 }
 
 /// A value for a CSV cell: numbers plain, strings without TOML quotes, lists as TOML arrays.
@@ -37,20 +32,6 @@ std::string cell_text(const scenario::Value& value) {
   if (const auto* s = std::get_if<std::string>(&value))
     return *s;
   return scenario::toml_value_text(value);
-}
-
-/// RFC 4180: quote a field holding a comma, quote or line break; double the quotes inside.
-std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos)
-    return std::string(text);
-  std::string out(1, '"');
-  for (const char c : text) {
-    if (c == '"')
-      out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
 }
 
 std::uint64_t id_number(const std::string& id) {

@@ -14,10 +14,10 @@
 /// runs its dynamic-size blocked code (run-time loop bounds, a BLAS-style matrix-vector product
 /// and triangular solves through function calls), which took 46 % of a 3D model run
 /// (`perf record` of `microheal run scenarios/home-roller-0.25mm.toml`, docs/numerics.md). Here
-/// every loop bound is a compile-time constant, so the compiler unrolls and vectorises the
-/// column updates. The algorithm is the same: right-looking Gaussian elimination on the
-/// column-major matrix, pivot = the entry of largest magnitude in the column (first one on ties),
-/// rows swapped in full, L unit lower triangular.
+/// the size is a compile-time constant: plain loops of at most N trips that the compiler inlines
+/// and vectorises, no run-time size dispatch, no calls. The algorithm is the same: right-looking
+/// Gaussian elimination on the column-major matrix, pivot = the entry of largest magnitude in the
+/// column (first one on ties), rows swapped in full, L unit lower triangular.
 
 namespace microheal::solver {
 
