@@ -288,7 +288,8 @@ void Run::observe(const simulation::Simulation& sim, const simulation::Observati
   const auto& outputs = sim.spec().output_times_h;
   const bool output_follows = o.moment == simulation::Moment::after_session &&
                               std::binary_search(outputs.begin(), outputs.end(), o.time_h);
-  const bool events_done = o.moment == simulation::Moment::scheduled ||
+  // An interpolated sample is no state of the run: nothing can resume from it.
+  const bool events_done = (o.moment == simulation::Moment::scheduled && !o.interpolated) ||
                            (o.moment == simulation::Moment::after_session && !output_follows);
   if (events_done) {
     const double every_min = _scenario->checkpoint_every_min;

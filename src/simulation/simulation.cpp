@@ -132,6 +132,11 @@ struct Simulation::Impl {
   std::vector<std::string> warnings;
   std::vector<Observer> observers;
   solver::IntegratorStatistics statistics_before_restore;
+  // What observers see: the state itself, or during an interpolated observation the scratch
+  // state between two step ends.
+  const grid::FieldSet* observed = nullptr;
+  double observed_time_h = 0.0;
+  std::optional<grid::FieldSet> interpolated;
 
   explicit Impl(SimulationSpec validated)
       : spec(std::move(validated)),
@@ -142,7 +147,8 @@ struct Simulation::Impl {
         coefficients(build_coefficients(grid, tissue)),
         solute_factor(per_voxel(grid, tissue.diffusivity_factor_profile(grid))),
         homeostasis(homeostatic_fields(grid, coefficients)),
-        fields(homeostasis) {
+        fields(homeostasis),
+        observed(&fields) {
     build_integrator(spec.step_control.dt_initial_h);
     next_sample_h = spec.sampling.enabled ? 0.0 : infinity;
   }
@@ -228,6 +234,33 @@ struct Simulation::Impl {
     }
     if (output || sample)
       notify(self, {time_h, Moment::scheduled, output, sample, -1});
+  }
+
+  /// Observe the sample times of the step from @p start_h to @p end_h that lie before its end
+  /// (or at its end when @p end_h is not a landing time, where process_events looks), on the
+  /// state interpolated linearly between @p start and @p end: second order, as the scheme.
+  void observe_inside_step(const Simulation& self, const grid::FieldSet& start, double start_h,
+                           const grid::FieldSet& end, double end_h, double landing_h) {
+    while (next_sample_h < end_h || (next_sample_h == end_h && end_h < landing_h)) {
+      const double sample_h = next_sample_h;
+      const double theta = (sample_h - start_h) / (end_h - start_h);
+      if (!interpolated || interpolated->grid().extent() != end.grid().extent())
+        interpolated.emplace(end);
+      for (std::size_t s = 0; s < end.num_species(); ++s) {
+        const std::span<const double> a = start[s];
+        const std::span<const double> b = end[s];
+        const std::span<double> out = (*interpolated)[s];
+        for (std::size_t v = 0; v < out.size(); ++v)
+          out[v] = (1.0 - theta) * a[v] + theta * b[v];
+      }
+      observed = &*interpolated;
+      observed_time_h = sample_h;
+      Observation observation{sample_h, Moment::scheduled, false, true, -1};
+      observation.interpolated = true;
+      notify(self, observation);
+      observed = &fields;
+      next_sample_h = sample_after(sample_h);
+    }
   }
 
   std::vector<geometry::Puncture> session_punctures(int session) const {
@@ -367,10 +400,10 @@ const grid::FieldSet& Simulation::homeostasis() const {
   return _impl->homeostasis;
 }
 const grid::FieldSet& Simulation::fields() const {
-  return _impl->fields;
+  return *_impl->observed;
 }
 double Simulation::time_h() const {
-  return _impl->time_h;
+  return _impl->observed == &_impl->fields ? _impl->time_h : _impl->observed_time_h;
 }
 double Simulation::end_time_h() const {
   return _impl->end_time_h();
@@ -410,12 +443,16 @@ void Simulation::advance_to(double t_h) {
   }
   s.process_events(*this);
   while (s.time_h < t_h) {
-    double next = std::min(t_h, s.next_sample_h);
+    double next = t_h;
     if (s.sessions_applied < s.protocol.num_sessions())
       next = std::min(next, s.session_times_h[static_cast<std::size_t>(s.sessions_applied)]);
     if (s.next_output < s.spec.output_times_h.size())
       next = std::min(next, s.spec.output_times_h[s.next_output]);
-    s.integrator->advance_to(s.fields, s.time_h, next);
+    s.integrator->advance_to(
+        s.fields, s.time_h, next,
+        [&](const grid::FieldSet& start, double start_h, const grid::FieldSet& end, double end_h) {
+          s.observe_inside_step(*this, start, start_h, end, end_h, next);
+        });
     s.process_events(*this);
   }
 }

@@ -311,14 +311,25 @@ void SplitIntegrator::fixed_step(grid::FieldSet& fields, double dt_h) {
   uncontrolled_step(fields, dt_h, std::numeric_limits<double>::quiet_NaN());
 }
 
-void SplitIntegrator::advance_to(grid::FieldSet& fields, double& t_h, double t_end_h) {
+void SplitIntegrator::save_state(const grid::FieldSet& fields) {
+  const core::ScopedStage stage(_timer, "save state");
+  if (!_saved || _saved->grid().extent() != fields.grid().extent() ||
+      _saved->num_species() != fields.num_species()) {
+    _saved.emplace(fields);
+  } else {
+    _saved->copy_from(fields);
+  }
+}
+
+void SplitIntegrator::advance_to(grid::FieldSet& fields, double& t_h, double t_end_h,
+                                 const StepObserver& on_step) {
   require(std::isfinite(t_h) && std::isfinite(t_end_h) && t_end_h >= t_h,
           fmt::format("cannot advance from t = {} h to t = {} h", t_h, t_end_h));
   if (t_end_h == t_h)
     return;
   begin_call(fields);
   if (_control.adaptive) {
-    advance_adaptive(fields, t_h, t_end_h);
+    advance_adaptive(fields, t_h, t_end_h, on_step);
     return;
   }
   // Fixed steps: the interval is cut into the fewest even steps of at most dt_initial_h (the
@@ -328,16 +339,19 @@ void SplitIntegrator::advance_to(grid::FieldSet& fields, double& t_h, double t_e
       std::max<long>(1, static_cast<long>(std::ceil(span_h / _control.dt_initial_h - 1e-9)));
   for (long n = 0; n < steps; ++n) {
     const double h = (t_end_h - t_h) / static_cast<double>(steps - n);
+    if (on_step)
+      save_state(fields);
+    const double start_h = t_h;
     uncontrolled_step(fields, h, t_h);
     t_h = (n + 1 == steps) ? t_end_h : t_h + h;
+    if (on_step)
+      on_step(*_saved, start_h, fields, t_h);
   }
 }
 
-void SplitIntegrator::advance_adaptive(grid::FieldSet& fields, double& t_h, double t_end_h) {
+void SplitIntegrator::advance_adaptive(grid::FieldSet& fields, double& t_h, double t_end_h,
+                                       const StepObserver& on_step) {
   const StepControl& c = _control;
-  if (!_saved || _saved->grid().extent() != fields.grid().extent()) {
-    _saved.emplace(fields);
-  }
   while (t_h < t_end_h) {
     const double h_wanted = _dt_next_h;
     const double remaining = t_end_h - t_h;
@@ -349,10 +363,7 @@ void SplitIntegrator::advance_adaptive(grid::FieldSet& fields, double& t_h, doub
     } else if (remaining < 2.0 * h_wanted) {
       h = 0.5 * remaining;
     }
-    {
-      const core::ScopedStage stage(_timer, "save state");
-      _saved->copy_from(fields);
-    }
+    save_state(fields);
     bool rejected = false;
     Attempt a;
     for (;;) {
@@ -411,7 +422,10 @@ void SplitIntegrator::advance_adaptive(grid::FieldSet& fields, double& t_h, doub
     if (rejected)
       proposal = std::min(proposal, h);
     _dt_next_h = std::clamp(proposal, c.dt_min_h, c.dt_max_h);
+    const double start_h = t_h;
     t_h = lands ? t_end_h : t_h + h;
+    if (on_step)
+      on_step(*_saved, start_h, fields, t_h);
   }
 }
 

@@ -30,7 +30,9 @@
 /// Events: at each session time the session's injury is rasterised (geometry: where) and applied
 /// to the state (model::injured_state: what it does to each species); at each output time and
 /// each time of the metric sampling ladder the observers are called. The integrator lands on
-/// every event time exactly.
+/// every session and output time exactly; sample times inside a step are observed on the state
+/// interpolated linearly between the step's ends (dense output, Observation::interpolated), so
+/// the sampling ladder does not set the step size.
 ///
 /// 2D: the x-z cross-section (ny = 1) through a row of needles, each extruded along y into a slit;
 /// equivalently the 3D model with fields and injury uniform along y. See docs/model.md.
@@ -53,6 +55,10 @@ struct Observation {
   bool output = false;  ///< the time is one of SimulationSpec::output_times_h
   bool sample = false;  ///< the time is on the metric sampling ladder
   int session = -1;     ///< the session of a before/after call, else -1
+  /// @brief The time fell inside an integrator step: Simulation::fields() and time_h() show the
+  /// state interpolated linearly between the step's ends (dense output), not a state the run
+  /// passes through. Nothing that must be resumed from (a checkpoint) may be taken then.
+  bool interpolated = false;
 };
 
 /// @brief Called with the simulation (read-only) at observation points.
@@ -91,8 +97,9 @@ class Simulation {
   const model::CoefficientFields& coefficients() const;
   /// @brief The homeostatic state (the initial state, and the baseline of every observable).
   const grid::FieldSet& homeostasis() const;
-  /// @brief The current state.
+  /// @brief The current state (inside an interpolated observation: the interpolated state).
   const grid::FieldSet& fields() const;
+  /// @brief The current time, h (inside an interpolated observation: the observed time).
   double time_h() const;
   /// @brief End of the protocol, h.
   double end_time_h() const;
@@ -115,8 +122,9 @@ class Simulation {
   /// @brief Register an observer; observers are called in registration order.
   void add_observer(Observer observer);
 
-  /// @brief Run to @p t_h (<= end_time_h()), landing exactly on every session, output and
-  /// sample time on the way; events at @p t_h itself are processed too.
+  /// @brief Run to @p t_h (<= end_time_h()), landing exactly on every session and output time
+  /// on the way and observing the sample times in between (interpolated where they fall inside
+  /// a step); events at @p t_h itself are processed too.
   /// @throws core::InputError when @p t_h is before the current time or after the end
   /// @throws core::NumericalError from the integrator
   void advance_to(double t_h);

@@ -19,8 +19,9 @@
 /// CFL limit; stages are combined with the strong-stability-preserving RK2 (Heun) method, which
 /// keeps positivity and is second order. The flux through a face is added to one voxel and
 /// subtracted from the other, so mass is conserved to round-off. A call of step() sub-cycles under
-/// the CFL limit of the current velocities. Faces on a non-periodic boundary carry no
-/// chemotactic flux. Units: mm and h.
+/// the CFL limit of the current velocities, each cell species under its own limit unless some
+/// cell species is also a signal (then all share the smallest). Faces on a non-periodic boundary
+/// carry no chemotactic flux. Units: mm and h.
 
 namespace microheal::solver {
 
@@ -36,7 +37,10 @@ struct ChemotaxisSpec {
 
 /// @brief Statistics of one chemotaxis step.
 struct ChemotaxisStepStats {
-  int sub_steps = 0;              ///< number of SSP-RK2 sub-steps taken
+  /// @brief SSP-RK2 sub-steps taken, summed over the groups that sub-cycle independently (the
+  /// pairs of one cell species form a group; groups whose cells are nobody's signal each take
+  /// the sub-steps of their own CFL limit, coupled groups one shared sub-cycle).
+  int sub_steps = 0;
   double max_speed_mm_per_h = 0;  ///< largest face speed seen
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,12 @@ struct IntegratorStatistics {
   std::vector<double> mass_change_external;
 };
 
+/// @brief Told after every accepted step of advance_to(): the state at the start of the step and
+/// its time, and the state at its end and its time (dense output: a caller interpolates between
+/// the two for times inside the step instead of forcing the step to land there).
+using StepObserver = std::function<void(const grid::FieldSet& start, double start_h,
+                                        const grid::FieldSet& end, double end_h)>;
+
 /// @brief Strang-split, adaptive integrator. The parts are optional: a run without reactions or
 /// without chemotaxis simply skips those stages.
 ///
@@ -89,7 +96,10 @@ class SplitIntegrator {
   /// dt_initial_h, with no rejection (as fixed_step).
   /// @pre t_end_h >= t_h, both finite; fields match the solvers (throws core::InputError)
   /// @throws core::NumericalError when the step falls below dt_min_h, or a NaN/Inf appears
-  void advance_to(grid::FieldSet& fields, double& t_h, double t_end_h);
+  /// @p on_step, when given, is called after every accepted step (see StepObserver); it must not
+  /// change the fields.
+  void advance_to(grid::FieldSet& fields, double& t_h, double t_end_h,
+                  const StepObserver& on_step = {});
 
   /// @brief Take one step of exactly @p dt_h with no control (tests and convergence studies).
   /// Nothing is rejected or restored: negative values stay. A NaN/Inf still throws
@@ -124,7 +134,10 @@ class SplitIntegrator {
   /// @brief Shared fixed-step path (fixed_step and advance_to without control): no rollback.
   void uncontrolled_step(grid::FieldSet& fields, double dt_h, double t_h);
   /// @brief The adaptive path of advance_to.
-  void advance_adaptive(grid::FieldSet& fields, double& t_h, double t_end_h);
+  void advance_adaptive(grid::FieldSet& fields, double& t_h, double t_end_h,
+                        const StepObserver& on_step);
+  /// @brief Copy @p fields into the saved state (allocated on first use), timed.
+  void save_state(const grid::FieldSet& fields);
   DiffusionSolver _diffusion;
   std::optional<ChemotaxisSolver> _chemotaxis;
   std::unique_ptr<ReactionStepper> _reactions;
