@@ -104,6 +104,11 @@ class SkinKernel {
  public:
   static constexpr int num_species = static_cast<int>(model::num_species);
   static constexpr int num_coefficients = static_cast<int>(model::num_coefficients);
+  /// @brief The Jacobian is block lower triangular in species order (solver::SmallLu): the
+  /// inflammatory core (d, I, N, M) depends on nothing after it; T on the core; F on T; the
+  /// collagen pools (Cn, Cm) on F, T and M; the epidermis (n, c) only on itself; W on I. Entry k
+  /// is one past the last species of k's block. tests/unit/model checks it on random states.
+  static constexpr std::array<int, 11> jacobian_block_end{4, 4, 4, 4, 5, 6, 8, 8, 10, 10, 11};
   using State = Eigen::Matrix<double, num_species, 1>;
   using Jacobian = Eigen::Matrix<double, num_species, num_species>;
   using Coefficients = std::span<const double, num_coefficients>;

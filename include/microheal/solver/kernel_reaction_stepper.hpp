@@ -52,6 +52,15 @@ class KernelReactionStepper final : public ReactionStepper {
   static constexpr int coefficient_count = K::num_coefficients;
   using State = Eigen::Matrix<double, species_count, 1>;
   using Jacobian = Eigen::Matrix<double, species_count, species_count>;
+  /// @brief The diagonal blocks of the kernel's Jacobian (see SmallLu): K::jacobian_block_end
+  /// when the kernel declares one, else one dense block.
+  static constexpr std::array<int, static_cast<std::size_t>(species_count)> block_end = [] {
+    if constexpr (requires { K::jacobian_block_end; }) {
+      return K::jacobian_block_end;
+    } else {
+      return dense_block_end<species_count>();
+    }
+  }();
 
   /// @param[in] grid the grid of the fields this stepper will advance
   /// @param[in] kernel the pointwise reaction description (copied; it holds the parameters)
@@ -161,7 +170,7 @@ class KernelReactionStepper final : public ReactionStepper {
       Jacobian jac;
       kernel.jacobian(u, c, jac);
       const Jacobian w = Jacobian::Identity() - (gamma * h) * jac;
-      const SmallLu<species_count> lu(w);
+      const SmallLu<species_count, block_end> lu(w);
       const State k1 = lu.solve(f);
       const State u1 = u + h * k1;
       State f1;

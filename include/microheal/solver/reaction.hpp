@@ -13,6 +13,10 @@
 /// @brief Local (per-voxel) reactions: the kernel interface and the stiff integrator that the
 /// solver drives over all voxels.
 ///
+/// A kernel may also declare `static constexpr std::array<int, num_species> jacobian_block_end`:
+/// its Jacobian is zero above those diagonal blocks (SmallLu), and the stepper's per-voxel LU then
+/// works on the blocks alone. The declaration must hold for every state (a test should check it).
+///
 /// A reaction kernel is a pure, allocation-free description of du/dt = f(u; p, c(x)) for the
 /// species of one voxel: u the state, p the parameters held by the kernel object, c(x) a few
 /// position-dependent coefficients (vessel density, baseline collagen, ...). The kernel owns no

@@ -1,6 +1,7 @@
 // Unit tests of the per-voxel ROS2 reaction stepper (KernelReactionStepper).
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -260,6 +261,38 @@ TEST_CASE("the small LU solves like Eigen's partial-pivot LU", "[reaction]") {
     const double condition = a.norm() * eigen_lu.inverse().norm();
     CHECK((x - x_eigen).norm() <= 1e-14 * condition * x_eigen.norm());
   }
+}
+
+TEST_CASE("the block LU solves block lower-triangular systems like Eigen's LU", "[reaction]") {
+  using Mat11 = Eigen::Matrix<double, 11, 11>;
+  using Vec11 = Eigen::Matrix<double, 11, 1>;
+  // The skin model's blocks: 4, 1, 1, 2, 2, 1.
+  constexpr std::array<int, 11> block_end{4, 4, 4, 4, 5, 6, 8, 8, 10, 10, 11};
+  std::mt19937_64 rng(20261204);
+  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+  for (int trial = 0; trial < 200; ++trial) {
+    Mat11 a;
+    Vec11 b;
+    for (int i = 0; i < 11; ++i) {
+      b(i) = uniform(rng);
+      for (int j = 0; j < 11; ++j)
+        a(i, j) = j < block_end[static_cast<std::size_t>(i)] ? uniform(rng) : 0.0;
+    }
+    if (trial % 2 == 1)
+      a = Mat11::Identity() - 30.0 * a;
+    if (trial % 5 == 0)
+      a.row(0).swap(a.row(3));  // a pivot is needed inside the first block
+    const Vec11 x = microheal::solver::SmallLu<11, block_end>(a).solve(b);
+    const Eigen::PartialPivLU<Mat11> eigen_lu(a);
+    const Vec11 x_eigen = eigen_lu.solve(b);
+    CHECK((a * x - b).norm() <= 1e-14 * a.norm() * x.norm());
+    const double condition = a.norm() * eigen_lu.inverse().norm();
+    CHECK((x - x_eigen).norm() <= 1e-14 * condition * x_eigen.norm());
+  }
+  // Blocks that are not blocks are refused at compile time.
+  STATIC_REQUIRE_FALSE(microheal::solver::valid_block_end<3>({1, 3, 2}));
+  STATIC_REQUIRE_FALSE(microheal::solver::valid_block_end<3>({2, 3, 3}));
+  STATIC_REQUIRE(microheal::solver::valid_block_end<3>({1, 3, 3}));
 }
 
 TEST_CASE("the small LU pivots past zero diagonals and flags singular systems", "[reaction]") {
