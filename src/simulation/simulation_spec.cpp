@@ -173,7 +173,7 @@ solver::StepControl default_step_control() {
   control.atol = 2e-4;
   control.dt_initial_h = 0.01;
   control.dt_min_h = 1e-8;
-  control.dt_max_h = 48.0;
+  control.dt_max_h = 12.0;
   return control;
 }
 

@@ -20,7 +20,7 @@ def main():
     exe, source = sys.argv[1], Path(sys.argv[2])
     c = Checker()
     scenarios = sorted((source / "scenarios").glob("*.toml"))
-    expected = {"default.toml", "home-roller-0.25mm.toml", "acne-scars-2mm.toml",
+    expected = {"default.toml", "quick-2d.toml", "home-roller-0.25mm.toml", "acne-scars-2mm.toml",
                 "scalp-hair-1mm.toml", "stretch-marks-abdomen.toml",
                 "teaching-single-session.toml"}
     names = {s.name for s in scenarios}

@@ -76,10 +76,12 @@ struct SamplingSpec {
 
 /// @brief The step control used by default: rtol 2e-2 and atol 2e-4 on the normalised fields
 /// (2e-4 of the homeostatic dermis level), a first step of 0.01 h (a fresh puncture changes on
-/// the scale of minutes) and steps up to 48 h (remodelling runs over months; metric samples are
-/// interpolated inside steps, so long steps do not coarsen them). The tolerances were chosen by
-/// measurement: the summary metrics of the default scenario lie within 1 % (times: 1 % or
-/// 0.5 h) of a reference run with tolerances 100 times tighter (docs/numerics.md, Accuracy).
+/// the scale of minutes) and steps up to 12 h (metric samples inside a step are interpolated
+/// linearly between its ends; with longer steps that interpolation, not the integration, moved a
+/// slow threshold crossing, fibroblast_recovered_d, by more than 1 %). The tolerances were chosen
+/// by measurement: the summary metrics of the quick 2D scenario lie within 1 % (times: 1 % or
+/// 0.5 h) of a reference run with tolerances 100 times tighter (docs/numerics.md, Accuracy; the
+/// ctest `integration: run accuracy against a tight reference`).
 solver::StepControl default_step_control();
 
 /// @brief Everything one run needs. Plain and editable; validate() checks it (Simulation calls it).
