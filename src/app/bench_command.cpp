@@ -10,6 +10,7 @@ namespace microheal::app {
 void add_bench_command(CLI::App& app) {
   auto* bench = app.add_subcommand("bench", "Measure solver speed and memory (not a test)");
   bench->require_subcommand(1);
+  add_bench_model_command(*bench);
   auto* diffusion = bench->add_subcommand(
       "diffusion",
       "Time the implicit diffusion-decay step on an N^3 grid: ns per voxel*species*step, bytes per "

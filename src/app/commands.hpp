@@ -15,6 +15,14 @@ void add_info_command(CLI::App& app);
 /// @brief `microheal bench diffusion ...`: speed and memory of the implicit diffusion step.
 void add_bench_command(CLI::App& app);
 
+/// @brief `microheal bench model ...`: time to solution of fixed model cases and their metric
+/// deviation from stored references (bench_model.cpp); registered by add_bench_command.
+void add_bench_model_command(CLI::App& bench);
+
+/// @brief `microheal compare RUN REFERENCE [--rel-pct P] [--time-h H] [--json]`: every metric of
+/// a run against a reference run; exit 0 within tolerance, 1 outside, 2 bad input.
+void add_compare_command(CLI::App& app);
+
 /// @brief `microheal verify`: a quick verification demo (analytic solutions, front speeds).
 void add_verify_command(CLI::App& app);
 

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   microheal::app::add_bench_command(app);
   microheal::app::add_verify_command(app);
   microheal::app::add_run_command(app);
+  microheal::app::add_compare_command(app);
   microheal::app::add_scenario_commands(app);
   microheal::app::add_sweep_command(app);
   // CLI11 reports a mistyped command only as "a subcommand is required"; name it instead.

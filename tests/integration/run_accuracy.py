@@ -8,13 +8,12 @@ scenarios/quick-2d.toml with two sessions 14 days apart over 35 days runs at the
 numerics.rtol and numerics.atol and again with both divided by 100. The reference must be
 accepted, converge (exit 0) and take many more steps; every number in the default run's
 metrics.json (peak and resolution times, collagen gains, scar index, per session) must lie
-within 1 % of the reference's, times within 1 % or 0.5 h (scripts/compare-metrics). The two runs
+within 1 % of the reference's, times within 1 % or 0.5 h (`microheal compare`). The two runs
 must differ (the check compares two different computations), and a deliberately loose run
 (tolerances 5 times the defaults) is reported for scale.
 """
 
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -22,7 +21,6 @@ from pathlib import Path
 from run_helpers import Checker, run
 
 SOURCE = Path(__file__).resolve().parents[2]
-COMPARE = SOURCE / "scripts" / "compare-metrics"
 PROTOCOL = ["--set", "protocol.sessions=2", "--set", "protocol.interval_days=14",
             "--set", "protocol.duration_days=35", "--set", "output.every_h=168"]
 
@@ -44,10 +42,8 @@ def steps(directory):
     return json.loads((directory / "manifest.json").read_text())["integrator"]["steps_accepted"]
 
 
-def compare(run_dir, reference, *extra):
-    done = subprocess.run([sys.executable, str(COMPARE), str(run_dir), str(reference), *extra],
-                          capture_output=True, text=True)
-    return done.returncode, done.stdout + done.stderr
+def compare(exe, run_dir, reference, *extra):
+    return run(exe, ["compare", str(run_dir), str(reference), *extra])
 
 
 def main():
@@ -71,14 +67,21 @@ def main():
         n_default, n_reference = steps(runs["default"]), steps(runs["reference"])
         c.check(n_reference > 5 * n_default,
                 f"the reference takes many more steps ({n_reference} against {n_default})")
-        code, text = compare(runs["default"], runs["reference"])
+        code, text = compare(exe, runs["default"], runs["reference"])
         print(text)
         c.check(code == 0, "every metric of the default run lies within 1 % (times: 1 % or 0.5 h) "
                            "of the reference")
-        code, _ = compare(runs["default"], runs["reference"], "--rel-pct", "0", "--time-h", "0")
+        code, _ = compare(exe, runs["default"], runs["reference"], "--rel-pct", "0", "--time-h", "0")
         c.check(code == 1, "the default run and the reference differ (they are two computations)")
-        code, text = compare(runs["loose"], runs["reference"], "--json")
-        print("loose tolerances (5 x the defaults), for scale:", text.strip())
+        code, text = compare(exe, runs["loose"], runs["reference"], "--json")
+        loose = json.loads(text)
+        print("loose tolerances (5 x the defaults), for scale: largest relative deviation "
+              f"{loose['largest_relative_deviation_pct']:.2f} %, worst {loose['worst_metric']}")
+        c.check(code == 1 and not loose["within_tolerance"],
+                "tolerances 5 times looser than the defaults leave the 1 % band (the check can fail)")
+        code, text = compare(exe, runs["default"], tmp / "missing")
+        c.check(code == 2 and "missing" in text and "metrics.json" in text,
+                "a missing reference is bad input: exit 2, the message names the path")
     c.finish("accuracy")
 
 
