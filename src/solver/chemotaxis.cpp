@@ -103,6 +103,12 @@ struct Group {
   std::vector<Drive> drives;
   std::array<std::vector<FaceStencil>, 3> faces;  // per axis, from the cell species' boundary
   std::vector<double> stage;                      // stage copy of the cell species
+  // Face velocities of the current step, when no cell species is a signal (they do not change
+  // inside a step): filled by the rate scan, read by every stage and sub-step. x faces per row
+  // (nx + 1 each), y faces per plane and face index ((ny + 1) rows of nx), z faces per face index
+  // and row ((nz + 1) planes of ny rows of nx).
+  std::vector<double> vx, vy, vz;
+  bool cached = false;
 };
 
 /// @brief Branch-free minmod: data-dependent branches here would mispredict on rough fields.
@@ -174,8 +180,8 @@ struct ChemotaxisSolver::Impl {
        const std::vector<grid::Boundary>& boundaries, double cfl_target);
 
   /// @brief Largest outflow rate max_i r_i and largest face speed of the state @p in, over the
-  /// groups [g0, g1).
-  std::pair<double, double> scan(Inputs in, std::size_t g0, std::size_t g1) const;
+  /// groups [g0, g1); with @p fill_cache the face velocities go to each group's cache too.
+  std::pair<double, double> scan(Inputs in, std::size_t g0, std::size_t g1, bool fill_cache);
   /// @brief One forward-Euler stage of the groups [g0, g1) from @p in into out[g] (group g), or
   /// with @p heun the Heun average out[g] = (out[g] + in + dt L(in)) / 2.
   void stage(Inputs in, std::span<const std::span<double>> out, double dt, bool heun,
@@ -223,10 +229,15 @@ struct ChemotaxisSolver::Impl {
     velocity_row(g, in, base + stride * s.l, base + stride * s.r, grid.nx(), inv, v);
   }
 
-  /// @brief Fluxes of a row of y or z faces (see face_row_velocity).
+  /// @brief Fluxes of a row of y or z faces (see face_row_velocity); with @p cached the
+  /// velocities are copied from there instead of computed.
   void face_row_flux(const Group& g, Inputs in, const FaceStencil& s, Index stride, Index base,
-                     double inv, double* f) const {
-    face_row_velocity(g, in, s, stride, base, inv, f);
+                     double inv, double* f, const double* cached) const {
+    if (cached != nullptr && s.active) {
+      std::copy(cached, cached + grid.nx(), f);
+    } else {
+      face_row_velocity(g, in, s, stride, base, inv, f);
+    }
     if (!s.active) {
       return;
     }
@@ -337,8 +348,8 @@ ChemotaxisSolver::Impl::Impl(const grid::Grid& g, const std::vector<ChemotaxisSp
   }
 }
 
-std::pair<double, double> ChemotaxisSolver::Impl::scan(Inputs in, std::size_t g0,
-                                                       std::size_t g1) const {
+std::pair<double, double> ChemotaxisSolver::Impl::scan(Inputs in, std::size_t g0, std::size_t g1,
+                                                       bool fill_cache) {
   const Index nx = grid.nx();
   const Index ny = grid.ny();
   const Index rows = ny * grid.nz();
@@ -351,7 +362,7 @@ std::pair<double, double> ChemotaxisSolver::Impl::scan(Inputs in, std::size_t g0
     std::vector<double> vx(unx + 1), vy_lo(unx), vy_hi(unx), vz_lo(unx), vz_hi(unx);
     std::vector<double> rate_row(unx), speed_row(unx);
     for (std::size_t gi = g0; gi < g1; ++gi) {
-      const Group& g = groups[gi];
+      Group& g = groups[gi];
       Index previous = -2;
       // max is exact in any order, so the reduction is thread-count independent. No barrier
       // between groups: the results are complete at the end of the parallel region.
@@ -371,6 +382,19 @@ std::pair<double, double> ChemotaxisSolver::Impl::scan(Inputs in, std::size_t g0
         face_row_velocity(g, in, g.faces[2][uk], nx * ny, nx * j, inv_dx[2], vz_lo.data());
         face_row_velocity(g, in, g.faces[2][uk + 1], nx * ny, nx * j, inv_dx[2], vz_hi.data());
         previous = q;
+        if (fill_cache) {
+          // Each face is stored by exactly one row: its upper faces, and the lower ones of the
+          // first row of an axis.
+          std::copy(vx.begin(), vx.end(), g.vx.begin() + q * (nx + 1));
+          const auto y_face = [&](Index f) { return g.vy.begin() + (k * (ny + 1) + f) * nx; };
+          const auto z_face = [&](Index f) { return g.vz.begin() + (f * ny + j) * nx; };
+          std::copy(vy_hi.begin(), vy_hi.end(), y_face(j + 1));
+          if (j == 0)
+            std::copy(vy_lo.begin(), vy_lo.end(), y_face(0));
+          std::copy(vz_hi.begin(), vz_hi.end(), z_face(k + 1));
+          if (k == 0)
+            std::copy(vz_lo.begin(), vz_lo.end(), z_face(0));
+        }
         // Branch-free, vectorizable per-voxel values first; the maxima over the row after.
         for (std::size_t i = 0; i < unx; ++i) {
           rate_row[i] = outflow_rate(vx[i], vx[i + 1]) * inv_dx[0] +
@@ -423,7 +447,17 @@ void ChemotaxisSolver::Impl::stage(Inputs in, std::span<const std::span<double>>
         const Index k = q / ny;
         const Index row = nx * q;
         const double* nrow = n + row;
-        x_velocities(g, in, row, fx.data());
+        if (g.cached) {
+          std::copy_n(g.vx.begin() + q * (nx + 1), nx + 1, fx.begin());
+        } else {
+          x_velocities(g, in, row, fx.data());
+        }
+        const auto y_cache = [&](Index f) {
+          return g.cached ? g.vy.data() + (k * (ny + 1) + f) * nx : nullptr;
+        };
+        const auto z_cache = [&](Index f) {
+          return g.cached ? g.vz.data() + (f * ny + j) * nx : nullptr;
+        };
         // Faces 2 .. nx-2 have all four voxels inside the row: one contiguous loop. The (at most
         // four) faces near the ends take their neighbours from the stencil table.
         for (Index f = 2; f < nx - 1; ++f) {
@@ -441,14 +475,14 @@ void ChemotaxisSolver::Impl::stage(Inputs in, std::span<const std::span<double>>
           std::swap(fy_lo, fy_hi);
         } else {
           face_row_flux(g, in, g.faces[1][static_cast<std::size_t>(j)], nx, nx * ny * k, inv_dx[1],
-                        fy_lo.data());
+                        fy_lo.data(), y_cache(j));
         }
         face_row_flux(g, in, g.faces[1][static_cast<std::size_t>(j + 1)], nx, nx * ny * k,
-                      inv_dx[1], fy_hi.data());
+                      inv_dx[1], fy_hi.data(), y_cache(j + 1));
         face_row_flux(g, in, g.faces[2][static_cast<std::size_t>(k)], nx * ny, nx * j, inv_dx[2],
-                      fz_lo.data());
+                      fz_lo.data(), z_cache(k));
         face_row_flux(g, in, g.faces[2][static_cast<std::size_t>(k + 1)], nx * ny, nx * j,
-                      inv_dx[2], fz_hi.data());
+                      inv_dx[2], fz_hi.data(), z_cache(k + 1));
         previous = q;
         double* urow = u + row;
         for (std::size_t i = 0; i < unx; ++i) {
@@ -475,10 +509,19 @@ bool ChemotaxisSolver::empty() const {
   return _impl->groups.empty();
 }
 
+std::vector<std::size_t> ChemotaxisSolver::cell_species() const {
+  std::vector<std::size_t> cells;
+  for (const Group& g : _impl->groups)
+    cells.push_back(g.cell);
+  std::sort(cells.begin(), cells.end());
+  return cells;
+}
+
 std::size_t ChemotaxisSolver::bytes_held() const {
   std::size_t bytes = 0;
   for (const Group& g : _impl->groups) {
-    bytes += g.stage.size() * sizeof(double) + g.drives.size() * sizeof(Drive);
+    bytes += (g.stage.size() + g.vx.size() + g.vy.size() + g.vz.size()) * sizeof(double) +
+             g.drives.size() * sizeof(Drive);
     for (const auto& f : g.faces) {
       bytes += f.size() * sizeof(FaceStencil);
     }
@@ -522,9 +565,27 @@ ChemotaxisStepStats ChemotaxisSolver::step(grid::FieldSet& fields, double dt_h) 
   const auto sub_cycle = [&](std::size_t g0, std::size_t g1) {
     double rate = 0.0;
     double speed = 0.0;
-    std::tie(rate, speed) = im.scan(fields_in, g0, g1);
+    // Without coupling the velocities hold for the whole step: computed once, here.
+    const bool cache = !im.coupled;
+    if (cache) {
+      const auto n = static_cast<std::size_t>(im.grid.num_voxels());
+      const auto nx = static_cast<std::size_t>(im.grid.nx());
+      const auto ny = static_cast<std::size_t>(im.grid.ny());
+      const auto nz = static_cast<std::size_t>(im.grid.nz());
+      for (std::size_t gi = g0; gi < g1; ++gi) {
+        Group& g = im.groups[gi];
+        g.vx.resize(n + ny * nz);
+        g.vy.resize(n + nx * nz);
+        g.vz.resize(n + nx * ny);
+      }
+    }
+    std::tie(rate, speed) = im.scan(fields_in, g0, g1, cache);
+    for (std::size_t gi = g0; gi < g1; ++gi)
+      im.groups[gi].cached = cache;
     stats.max_speed_mm_per_h = std::max(stats.max_speed_mm_per_h, speed);
     if (rate == 0.0) {
+      for (std::size_t gi = g0; gi < g1; ++gi)
+        im.groups[gi].cached = false;
       return;  // no face of these groups moves anything
     }
     const auto split = [&](double interval, double r) {
@@ -547,7 +608,7 @@ ChemotaxisStepStats ChemotaxisSolver::step(grid::FieldSet& fields, double dt_h) 
     while (remaining > 0) {
       if (im.coupled && !first) {
         // The signal moved with the cells: re-measure and re-split what is left if needed.
-        std::tie(rate, speed) = im.scan(copies_in, g0, g1);
+        std::tie(rate, speed) = im.scan(copies_in, g0, g1, false);
         stats.max_speed_mm_per_h = std::max(stats.max_speed_mm_per_h, speed);
         if (dt_sub * rate > im.cfl) {
           const double left = dt_sub * remaining;
@@ -562,8 +623,9 @@ ChemotaxisStepStats ChemotaxisSolver::step(grid::FieldSet& fields, double dt_h) 
       first = false;
     }
     for (std::size_t gi = g0; gi < g1; ++gi) {
-      const Group& g = im.groups[gi];
+      Group& g = im.groups[gi];
       std::copy(g.stage.begin(), g.stage.end(), fields[g.cell].begin());
+      g.cached = false;
     }
   };
   if (im.coupled) {

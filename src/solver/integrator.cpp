@@ -6,6 +6,7 @@
 #include <cmath>
 #include <iterator>
 #include <limits>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -48,15 +49,15 @@ Finding check_fields(const grid::FieldSet& fields, const ErrorWeights& weights,
     Index first_nonfinite = -1;
     Index most_negative = -1;
   };
-  std::vector<PlaneResult> planes(static_cast<std::size_t>(nz));
-  Finding found;
-  double worst_scaled = 0.0;
-  for (std::size_t s = 0; s < fields.num_species(); ++s) {
-    const std::span<const double> u = fields[s];
-    const double threshold = -negative_tolerance * weights.atol[s];
-    // Per-plane results in a vector, combined in plane order: the same answer at any thread count.
+  const std::size_t ns = fields.num_species();
+  std::vector<PlaneResult> planes(static_cast<std::size_t>(nz) * ns);
+  // One parallel region for every species; the per-plane results are combined in species, then
+  // plane order: the same answer at any thread count.
 #pragma omp parallel for schedule(static) if (plane * nz >= parallel_min_voxels)
-    for (Index k = 0; k < nz; ++k) {
+  for (Index k = 0; k < nz; ++k) {
+    for (std::size_t s = 0; s < ns; ++s) {
+      const std::span<const double> u = fields[s];
+      const double threshold = -negative_tolerance * weights.atol[s];
       PlaneResult r;
       for (Index v = k * plane; v < (k + 1) * plane; ++v) {
         const double x = u[static_cast<std::size_t>(v)];
@@ -69,15 +70,22 @@ Finding check_fields(const grid::FieldSet& fields, const ErrorWeights& weights,
           r.most_negative = v;
         }
       }
-      planes[static_cast<std::size_t>(k)] = r;
+      planes[static_cast<std::size_t>(k) * ns + s] = r;
     }
-    for (const PlaneResult& r : planes) {
+  }
+  Finding found;
+  double worst_scaled = 0.0;
+  for (std::size_t s = 0; s < ns; ++s) {
+    const std::span<const double> u = fields[s];
+    for (Index k = 0; k < nz; ++k) {
+      const PlaneResult& r = planes[static_cast<std::size_t>(k) * ns + s];
       if (r.first_nonfinite >= 0) {
         return Finding{true, false, s, r.first_nonfinite,
                        u[static_cast<std::size_t>(r.first_nonfinite)]};
       }
     }
-    for (const PlaneResult& r : planes) {
+    for (Index k = 0; k < nz; ++k) {
+      const PlaneResult& r = planes[static_cast<std::size_t>(k) * ns + s];
       if (r.most_negative < 0)
         continue;
       const double x = u[static_cast<std::size_t>(r.most_negative)];
@@ -148,29 +156,52 @@ SplitIntegrator::SplitIntegrator(DiffusionSolver diffusion,
   require(c.negative_tolerance >= 0.0,
           fmt::format("negative_tolerance must be >= 0, got {}", c.negative_tolerance));
   _dt_next_h = std::clamp(c.dt_initial_h, c.dt_min_h, c.dt_max_h);
+  _all_species.assign(num_species, 1);
+  _cell_species.assign(num_species, 0);
+  if (_chemotaxis) {
+    for (const std::size_t s : _chemotaxis->cell_species())
+      _cell_species[s] = 1;
+  }
+  _mobile_species.assign(num_species, 0);
+  for (std::size_t s = 0; s < num_species; ++s)
+    _mobile_species[s] = _diffusion.species()[s].mobile ? 1 : 0;
 }
 
-std::vector<double> SplitIntegrator::masses(const grid::FieldSet& fields) {
+std::vector<double> SplitIntegrator::masses(const grid::FieldSet& fields,
+                                            const std::vector<char>& changed,
+                                            const std::vector<double>& unchanged) {
   const core::ScopedStage stage(_timer, "mass balance");
   const grid::Grid& g = fields.grid();
   const Index plane = g.nx() * g.ny();
   const Index nz = g.nz();
-  std::vector<double> partials(static_cast<std::size_t>(nz));
-  std::vector<double> result(fields.num_species());
+  std::vector<std::size_t> list;
   for (std::size_t s = 0; s < fields.num_species(); ++s) {
-    const std::span<const double> u = fields[s];
-    // The same order as FieldSet::integral (plane partials, then planes in order), in parallel.
+    if (changed[s] != 0)
+      list.push_back(s);
+  }
+  const std::size_t count = list.size();
+  std::vector<double> partials(static_cast<std::size_t>(nz) * count);
+  std::vector<std::span<const double>> u;
+  for (const std::size_t s : list)
+    u.push_back(fields[s]);
+    // The same order per species as FieldSet::integral (plane partials, then planes in order), in
+    // one parallel region for all species.
 #pragma omp parallel for schedule(static) if (plane * nz >= parallel_min_voxels)
-    for (Index k = 0; k < nz; ++k) {
+  for (Index k = 0; k < nz; ++k) {
+    for (std::size_t n = 0; n < count; ++n) {
       double partial = 0.0;
       for (Index v = k * plane; v < (k + 1) * plane; ++v)
-        partial += u[static_cast<std::size_t>(v)];
-      partials[static_cast<std::size_t>(k)] = partial;
+        partial += u[n][static_cast<std::size_t>(v)];
+      partials[static_cast<std::size_t>(k) * count + n] = partial;
     }
+  }
+  std::vector<double> result = unchanged;
+  result.resize(fields.num_species(), 0.0);
+  for (std::size_t n = 0; n < count; ++n) {
     double total = 0.0;
-    for (const double p : partials)
-      total += p;
-    result[s] = total * g.voxel_volume_mm3();
+    for (Index k = 0; k < nz; ++k)
+      total += partials[static_cast<std::size_t>(k) * count + n];
+    result[list[n]] = total * g.voxel_volume_mm3();
   }
   return result;
 }
@@ -184,7 +215,7 @@ void SplitIntegrator::begin_call(const grid::FieldSet& fields) {
                       _num_voxels));
   if (!_track_mass)
     return;
-  std::vector<double> now = masses(fields);
+  std::vector<double> now = masses(fields, _all_species, {});
   if (_stats.mass_initial.size() != _num_species) {
     _stats.mass_initial = now;
     _stats.mass_final = now;
@@ -217,10 +248,10 @@ SplitIntegrator::Attempt SplitIntegrator::attempt(grid::FieldSet& fields, double
     a.change_transport.assign(_num_species, 0.0);
   }
   // Stage changes are summed per species as (after - before) of each stage.
-  const auto book = [&](std::vector<double>& into) {
+  const auto book = [&](std::vector<double>& into, const std::vector<char>& changed) {
     if (!track)
       return;
-    std::vector<double> after = masses(fields);
+    std::vector<double> after = masses(fields, changed, before);
     for (std::size_t s = 0; s < _num_species; ++s)
       into[s] += after[s] - before[s];
     before = std::move(after);
@@ -238,7 +269,7 @@ SplitIntegrator::Attempt SplitIntegrator::attempt(grid::FieldSet& fields, double
     _stats.reaction_voxels_resting += r.resting_voxels;
     a.error = std::isnan(r.error_norm) ? std::numeric_limits<double>::infinity()
                                        : std::max(a.error, r.error_norm);
-    book(a.change_reaction);
+    book(a.change_reaction, _all_species);
   };
   const auto chemotax = [&] {
     if (!has_chemotaxis)
@@ -249,7 +280,7 @@ SplitIntegrator::Attempt SplitIntegrator::attempt(grid::FieldSet& fields, double
       c = _chemotaxis->step(fields, 0.5 * dt_h);
     }
     _stats.chemotaxis_sub_steps += c.sub_steps;
-    book(a.change_transport);
+    book(a.change_transport, _cell_species);
   };
 
   react();
@@ -261,7 +292,7 @@ SplitIntegrator::Attempt SplitIntegrator::attempt(grid::FieldSet& fields, double
       e = _diffusion.step(fields, dt_h, _weights);
     }
     a.error = std::isnan(e) ? std::numeric_limits<double>::infinity() : std::max(a.error, e);
-    book(a.change_transport);
+    book(a.change_transport, _mobile_species);
   }
   chemotax();
   react();

@@ -68,6 +68,9 @@ class ChemotaxisSolver {
   /// @brief True when there are no pairs (the integrator then skips the stage).
   bool empty() const;
 
+  /// @brief The species a step can change (the cell species of the pairs), ascending.
+  std::vector<std::size_t> cell_species() const;
+
   /// @brief Bytes of all memory this solver holds (stage copies of the cell species).
   std::size_t bytes_held() const;
 

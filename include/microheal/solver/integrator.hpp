@@ -127,8 +127,11 @@ class SplitIntegrator {
   Attempt attempt(grid::FieldSet& fields, double dt_h);
   /// @brief Book an accepted attempt of @p dt_h into the statistics.
   void accept(const Attempt& result, double dt_h);
-  /// @brief Per-species integrals of @p fields (deterministic), timed as a stage.
-  std::vector<double> masses(const grid::FieldSet& fields);
+  /// @brief Per-species integrals of @p fields (deterministic), timed as a stage: the species
+  /// marked in @p changed are summed (all in one pass over the planes), the others are taken
+  /// from @p unchanged (a stage that cannot change a species leaves its integral exact).
+  std::vector<double> masses(const grid::FieldSet& fields, const std::vector<char>& changed,
+                             const std::vector<double>& unchanged);
   /// @brief Start mass tracking on the first call, and book changes made between calls.
   void begin_call(const grid::FieldSet& fields);
   /// @brief Shared fixed-step path (fixed_step and advance_to without control): no rollback.
@@ -150,6 +153,9 @@ class SplitIntegrator {
   core::StageTimer _timer;
   std::size_t _num_voxels;
   std::vector<double> _mass_now;  // integrals after the last accepted step (mass tracking only)
+  // Which species each stage can change, for the mass balance: all (reactions, and between
+  // calls), the chemotactic cells, the mobile species.
+  std::vector<char> _all_species, _cell_species, _mobile_species;
   std::optional<grid::FieldSet> _saved;  // state at the start of the step, for rejection
 };
 
