@@ -416,6 +416,9 @@ void Run::write_manifest(const simulation::Simulation& sim, std::string_view sta
       .value("dt_smallest_h", stats.dt_smallest_h)
       .value("dt_largest_h", stats.dt_largest_h)
       .value("next_dt_h", sim.integrator().next_dt_h())
+      .value("chemotaxis_sub_steps", static_cast<std::int64_t>(stats.chemotaxis_sub_steps))
+      .value("reaction_voxels_active", static_cast<std::int64_t>(stats.reaction_voxels_active))
+      .value("reaction_voxels_resting", static_cast<std::int64_t>(stats.reaction_voxels_resting))
       .end_object();
   json.begin_array("warnings");
   for (const std::string& w : sim.warnings())

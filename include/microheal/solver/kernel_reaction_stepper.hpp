@@ -169,8 +169,7 @@ class KernelReactionStepper final : public ReactionStepper {
 
       Jacobian jac;
       kernel.jacobian(u, c, jac);
-      const Jacobian w = Jacobian::Identity() - (gamma * h) * jac;
-      const SmallLu<species_count, block_end> lu(w);
+      const SmallLu<species_count, block_end> lu(jac, gamma * h);  // W = I - gamma h J
       const State k1 = lu.solve(f);
       const State u1 = u + h * k1;
       State f1;

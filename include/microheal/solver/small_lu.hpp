@@ -62,7 +62,37 @@ class SmallLu {
 
   /// @brief Factorises @p a = P^T L U. A singular matrix is not detected: its zero pivot makes the
   /// solutions non-finite, which the caller's finiteness check catches.
-  explicit SmallLu(const Matrix& a) : _lu(a) {
+  explicit SmallLu(const Matrix& a) : _lu(a) { factorise(); }
+
+  /// @brief Factorises I - @p scale @p j (a Rosenbrock stage matrix), formed in place: no
+  /// temporary N x N matrix is written and copied per voxel.
+  SmallLu(const Matrix& j, double scale) : _lu(Matrix::Identity() - scale * j) { factorise(); }
+
+  /// @brief x with A x = @p b.
+  Vector solve(const Vector& b) const {
+    Vector x = b;
+    for (int k = 0; k < N; ++k) {
+      const int p = _pivot[static_cast<std::size_t>(k)];
+      if (p != k)
+        std::swap(x(k), x(p));
+    }
+    for (int k = 0; k < N; ++k) {
+      const double xk = x(k);
+      for (int i = k + 1; i < N; ++i)
+        x(i) -= _lu(i, k) * xk;
+    }
+    for (int k = N - 1; k >= 0; --k) {
+      x(k) *= _inv_diag[static_cast<std::size_t>(k)];
+      const double xk = x(k);
+      // U is block diagonal: column k has entries only in the rows of k's block.
+      for (int i = block_start(k); i < k; ++i)
+        x(i) -= _lu(i, k) * xk;
+    }
+    return x;
+  }
+
+ private:
+  void factorise() {
     for (int k = 0; k < N; ++k) {
       const int block_end = BlockEnd[static_cast<std::size_t>(k)];
       int p = k;
@@ -93,30 +123,6 @@ class SmallLu {
     }
   }
 
-  /// @brief x with A x = @p b.
-  Vector solve(const Vector& b) const {
-    Vector x = b;
-    for (int k = 0; k < N; ++k) {
-      const int p = _pivot[static_cast<std::size_t>(k)];
-      if (p != k)
-        std::swap(x(k), x(p));
-    }
-    for (int k = 0; k < N; ++k) {
-      const double xk = x(k);
-      for (int i = k + 1; i < N; ++i)
-        x(i) -= _lu(i, k) * xk;
-    }
-    for (int k = N - 1; k >= 0; --k) {
-      x(k) *= _inv_diag[static_cast<std::size_t>(k)];
-      const double xk = x(k);
-      // U is block diagonal: column k has entries only in the rows of k's block.
-      for (int i = block_start(k); i < k; ++i)
-        x(i) -= _lu(i, k) * xk;
-    }
-    return x;
-  }
-
- private:
   /// First index of the diagonal block that holds index @p k.
   static constexpr int block_start(int k) {
     int start = k;
