@@ -309,6 +309,67 @@ TEST_CASE("observers see every event, and the run lands on each time exactly", "
   CHECK_THROWS_AS(simulation.advance_to(10.0), InputError);
 }
 
+TEST_CASE("samples inside a step are interpolated and agree with samples landed on",
+          "[simulation]") {
+  SimulationSpec spec = small_spec(2, 0.05);
+  spec.protocol.duration_days = 1.0;
+  spec.output_times_h = {0.0, 24.0};
+  spec.sampling.after_session = {{8.0, 0.25}};
+  spec.sampling.interval_h = 2.0;
+  const auto mean = [](std::span<const double> u) {
+    double sum = 0.0;
+    for (const double x : u)
+      sum += x;
+    return sum / static_cast<double>(u.size());
+  };
+  const std::size_t neutrophils = index(Species::neutrophils);
+
+  Simulation dense(spec);
+  std::vector<double> times;
+  std::vector<double> values;
+  int landed_samples = 0;
+  dense.add_observer([&](const Simulation& s, const Observation& o) {
+    CHECK(s.time_h() == o.time_h);
+    CHECK_FALSE((o.interpolated && (o.output || o.moment != Moment::scheduled)));
+    if (o.sample && o.interpolated) {
+      times.push_back(o.time_h);
+      values.push_back(mean(s.fields()[neutrophils]));
+    } else if (o.sample) {
+      ++landed_samples;
+    }
+  });
+  dense.run();
+  // Most samples of the ladder fall inside steps: they no longer force the step to land.
+  REQUIRE(times.size() > 30);
+  CHECK(static_cast<int>(times.size()) > 5 * landed_samples);
+  CHECK(dense.fields()[neutrophils].size() > 0);
+
+  // The same times as outputs are landed on (not interpolated): the two agree to the scheme's
+  // accuracy, and they are two computations (the step sequences differ).
+  SimulationSpec landed = spec;
+  landed.output_times_h = {0.0};
+  for (const double t : times)
+    landed.output_times_h.push_back(t);
+  landed.output_times_h.push_back(24.0);
+  Simulation reference(landed);
+  std::vector<double> at_outputs;
+  reference.add_observer([&](const Simulation& s, const Observation& o) {
+    if (o.output && o.time_h > 0.0 && o.time_h < 24.0) {
+      CHECK_FALSE(o.interpolated);
+      at_outputs.push_back(mean(s.fields()[neutrophils]));
+    }
+  });
+  reference.run();
+  REQUIRE(at_outputs.size() == values.size());
+  const double peak = *std::max_element(at_outputs.begin(), at_outputs.end());
+  REQUIRE(peak > 0.0);
+  double largest = 0.0;
+  for (std::size_t i = 0; i < values.size(); ++i)
+    largest = std::max(largest, std::abs(values[i] - at_outputs[i]));
+  CHECK(largest <= 0.02 * peak);
+  CHECK(largest > 0.0);
+}
+
 TEST_CASE("a restored checkpoint continues bitwise like the uninterrupted run", "[simulation]") {
   SimulationSpec spec = small_spec(2, 0.05);
   spec.protocol.duration_days = 1.0;

@@ -2,6 +2,7 @@
 #include <omp.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -171,6 +172,47 @@ TEST_CASE("advance_to lands exactly on the requested times", "[integrator]") {
     fixed.advance_to(u, tf, 1.25);
     CHECK(tf == 1.25);
     CHECK(fixed.statistics().steps_accepted == 13);  // 0.25 in three even steps
+  }
+}
+
+TEST_CASE("the step observer sees every accepted step, contiguous and unchanged", "[integrator]") {
+  // Dense output rests on this: each call brings the state at a step's start and end, the steps
+  // tile the interval, the start of one is bitwise the end of the one before, and the observer
+  // sees exactly the accepted steps (rejected attempts never reach it).
+  const Grid g = Grid::uniform({1, 1, 1}, 1.0);
+  for (const bool adaptive : {true, false}) {
+    INFO("adaptive " << adaptive);
+    FieldSet u(g, {"u"});
+    u.fill(0, 0.01);
+    StepControl control;
+    control.adaptive = adaptive;
+    control.dt_initial_h = adaptive ? 1e-3 : 0.3;
+    SplitIntegrator integrator(DiffusionSolver(g, {immobile()}), std::nullopt,
+                               stepper(g, Logistic{}), control, 1);
+    double t = 0.0;
+    std::vector<double> starts, ends, start_values, end_values;
+    const StepObserver observe = [&](const FieldSet& start, double start_h, const FieldSet& end,
+                                     double end_h) {
+      starts.push_back(start_h);
+      ends.push_back(end_h);
+      start_values.push_back(start[0][0]);
+      end_values.push_back(end[0][0]);
+    };
+    integrator.advance_to(u, t, 4.0, observe);
+    integrator.advance_to(u, t, 7.5, observe);
+    REQUIRE(!starts.empty());
+    CHECK(static_cast<long>(starts.size()) == integrator.statistics().steps_accepted);
+    CHECK(starts.front() == 0.0);
+    CHECK(ends.back() == 7.5);
+    CHECK(std::find(ends.begin(), ends.end(), 4.0) != ends.end());  // lands on the call's end
+    for (std::size_t i = 0; i < starts.size(); ++i) {
+      CHECK(ends[i] > starts[i]);
+      if (i > 0) {
+        CHECK(starts[i] == ends[i - 1]);
+        CHECK(start_values[i] == end_values[i - 1]);
+      }
+    }
+    CHECK(end_values.back() == u[0][0]);
   }
 }
 
