@@ -40,6 +40,20 @@ void FieldSet::copy_from(const FieldSet& other) {
   }
 }
 
+void FieldSet::assign_interpolated(const FieldSet& a, const FieldSet& b, double theta) {
+  if (a._data.size() != _data.size() || b._data.size() != _data.size() ||
+      a._grid.extent() != _grid.extent() || b._grid.extent() != _grid.extent()) {
+    throw core::RunError("field set: assign_interpolated between different shapes");
+  }
+  for (std::size_t s = 0; s < _data.size(); ++s) {
+    const std::vector<double>& x = a._data[s];
+    const std::vector<double>& y = b._data[s];
+    std::vector<double>& out = _data[s];
+    for (std::size_t v = 0; v < out.size(); ++v)
+      out[v] = (1.0 - theta) * x[v] + theta * y[v];
+  }
+}
+
 double FieldSet::integral(std::size_t species) const {
   return deterministic_sum(_grid, _data[species]) * _grid.voxel_volume_mm3();
 }

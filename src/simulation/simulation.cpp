@@ -246,13 +246,7 @@ struct Simulation::Impl {
       const double theta = (sample_h - start_h) / (end_h - start_h);
       if (!interpolated || interpolated->grid().extent() != end.grid().extent())
         interpolated.emplace(end);
-      for (std::size_t s = 0; s < end.num_species(); ++s) {
-        const std::span<const double> a = start[s];
-        const std::span<const double> b = end[s];
-        const std::span<double> out = (*interpolated)[s];
-        for (std::size_t v = 0; v < out.size(); ++v)
-          out[v] = (1.0 - theta) * a[v] + theta * b[v];
-      }
+      interpolated->assign_interpolated(start, end, theta);
       observed = &*interpolated;
       observed_time_h = sample_h;
       Observation observation{sample_h, Moment::scheduled, false, true, -1};

@@ -34,6 +34,9 @@ class FieldSet {
   void fill(std::size_t species, double value);
   /// @brief Copy all values from @p other (same grid shape and species count).
   void copy_from(const FieldSet& other);
+  /// @brief Set every value to (1 - @p theta) a + @p theta b (linear interpolation between two
+  /// states of the same shape; theta = 1 gives b exactly).
+  void assign_interpolated(const FieldSet& a, const FieldSet& b, double theta);
   /// @brief Swap the storage of one species with the same species of @p other (O(1)).
   void swap_species(std::size_t species, FieldSet& other) {
     _data[species].swap(other._data[species]);

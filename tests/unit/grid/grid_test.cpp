@@ -70,3 +70,26 @@ TEST_CASE("field set is structure of arrays with a deterministic integral", "[gr
   CHECK_THROWS_AS(grid::FieldSet(g, {"a", "a"}), core::InputError);
   CHECK_THROWS_AS(grid::FieldSet(g, {}), core::InputError);
 }
+
+TEST_CASE("a field set interpolates linearly between two states", "[grid]") {
+  const auto g = grid::Grid::uniform({3, 2, 1}, 1.0);
+  grid::FieldSet a(g, {"u", "v"});
+  grid::FieldSet b(g, {"u", "v"});
+  a.fill(0, 1.0);
+  a.fill(1, -2.0);
+  b.fill(0, 3.0);
+  b.fill(1, 0.1);
+  b[1][4] = 7.3;
+  grid::FieldSet out(g, {"u", "v"});
+  out.assign_interpolated(a, b, 0.25);
+  CHECK(out[0][0] == 1.5);
+  CHECK(out[1][0] == Approx(-2.0 * 0.75 + 0.1 * 0.25));
+  CHECK(out[1][4] == Approx(-2.0 * 0.75 + 7.3 * 0.25));
+  out.assign_interpolated(a, b, 0.0);
+  CHECK(out[1][4] == -2.0);
+  out.assign_interpolated(a, b, 1.0);  // the end of a step exactly
+  CHECK(out[1][4] == 7.3);
+  CHECK(out[1][2] == 0.1);
+  const grid::FieldSet other_shape(grid::Grid::uniform({2, 2, 1}, 1.0), {"u", "v"});
+  CHECK_THROWS_AS(out.assign_interpolated(a, other_shape, 0.5), core::RunError);
+}
