@@ -47,7 +47,7 @@ def main():
         tmp = Path(tmp)
         args = ["--microheal", exe, "-o", tmp / "docs"]
         # The default scenario is the resolved 3D block: coarse voxels keep the test to seconds.
-        for item in TINY_SETS + ["domain.voxel_mm=0.1"]:
+        for item in TINY_SETS + ["domain.voxel_mm=0.1", "protocol.sessions=1"]:
             args += ["--set", item]
         rc, out = script(source, "gallery", *args, env={"DISPLAY": ""})
         c.check(rc == 0, f"scripts/gallery exits 0 ({rc}) {out.strip()[-600:] if rc else ''}")
