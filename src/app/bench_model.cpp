@@ -251,9 +251,8 @@ void add_bench_model_command(CLI::App& bench) {
   auto* model = bench.add_subcommand(
       "model",
       "Time to solution of fixed model cases (quick-2d, home-roller-3d, resolved-3d) at the "
-      "default "
-      "tolerances: wall seconds, steps, voxel-days per second, time per stage, and the largest "
-      "metric deviation from a stored reference run with tolerances 100 times tighter");
+      "default tolerances: wall seconds, steps, voxel-days per second, time per stage, and the "
+      "largest metric deviation from a stored reference run with tolerances 100 times tighter");
   model->add_option("--case", options->case_name, "quick-2d, home-roller-3d, resolved-3d or all")
       ->capture_default_str();
   model->add_option("--threads", options->threads, "OpenMP threads (0: OMP_NUM_THREADS or all)")

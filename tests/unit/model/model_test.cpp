@@ -216,15 +216,11 @@ TEST_CASE("homeostasis gives rates of exactly +0.0 in every layer", "[model]") {
   }
 }
 
-TEST_CASE("the Jacobian is zero above the declared diagonal blocks", "[model]") {
-  // The reaction stepper's block LU relies on SkinKernel::jacobian_block_end: no rate may depend
-  // on a species of a later block. Checked on the analytic Jacobian and on the rates themselves
-  // (a perturbation of a later species leaves the rate bitwise unchanged).
-  const Parameters p;
-  const SkinKernel kernel(p);
-  std::mt19937 rng(2026);
+/// Calls @p check(c_array, c, u) for 8 random states u (every species in [0.05, 1.5]) per case
+/// of coefficient_cases(); the states come from @p rng.
+template <class Check>
+void for_random_states(std::mt19937& rng, const Check& check) {
   std::uniform_real_distribution<double> unit(0.0, 1.0);
-  int checked = 0;
   for (const VoxelCoefficients& coefficients : coefficient_cases()) {
     const auto c_array = coefficients.as_array();
     const SkinKernel::Coefficients c(c_array.data(), c_array.size());
@@ -232,26 +228,39 @@ TEST_CASE("the Jacobian is zero above the declared diagonal blocks", "[model]") 
       State u;
       for (int s = 0; s < SkinKernel::num_species; ++s)
         u(s) = 0.05 + 1.45 * unit(rng);
-      Jacobian jac;
-      kernel.jacobian(u, c, jac);
-      State f;
-      kernel.rates(u, c, f);
-      for (int i = 0; i < SkinKernel::num_species; ++i) {
-        for (int j = SkinKernel::jacobian_block_end[static_cast<std::size_t>(i)];
-             j < SkinKernel::num_species; ++j) {
-          INFO("d f_" << species_table[static_cast<std::size_t>(i)].symbol << " / d "
-                      << species_table[static_cast<std::size_t>(j)].symbol);
-          CHECK(jac(i, j) == 0.0);
-          State moved = u;
-          moved(j) += 0.37;
-          State f_moved;
-          kernel.rates(moved, c, f_moved);
-          CHECK(f_moved(i) == f(i));
-          ++checked;
-        }
-      }
+      check(coefficients, c, u);
     }
   }
+}
+
+TEST_CASE("the Jacobian is zero above the declared diagonal blocks", "[model]") {
+  // The reaction stepper's block LU relies on SkinKernel::jacobian_block_end: no rate may depend
+  // on a species of a later block. Checked on the analytic Jacobian and on the rates themselves
+  // (a perturbation of a later species leaves the rate bitwise unchanged).
+  const Parameters p;
+  const SkinKernel kernel(p);
+  std::mt19937 rng(2026);
+  int checked = 0;
+  for_random_states(rng, [&](const VoxelCoefficients&, SkinKernel::Coefficients c, const State& u) {
+    Jacobian jac;
+    kernel.jacobian(u, c, jac);
+    State f;
+    kernel.rates(u, c, f);
+    for (int i = 0; i < SkinKernel::num_species; ++i) {
+      for (int j = SkinKernel::jacobian_block_end[static_cast<std::size_t>(i)];
+           j < SkinKernel::num_species; ++j) {
+        INFO("d f_" << species_table[static_cast<std::size_t>(i)].symbol << " / d "
+                    << species_table[static_cast<std::size_t>(j)].symbol);
+        CHECK(jac(i, j) == 0.0);
+        State moved = u;
+        moved(j) += 0.37;
+        State f_moved;
+        kernel.rates(moved, c, f_moved);
+        CHECK(f_moved(i) == f(i));
+        ++checked;
+      }
+    }
+  });
   CHECK(checked > 100);
 }
 
@@ -261,45 +270,40 @@ TEST_CASE("analytic Jacobian matches central finite differences", "[model]") {
   std::mt19937 rng(12345);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   int checked = 0;
-  for (const VoxelCoefficients& coefficients : coefficient_cases()) {
+  for_random_states(rng, [&](const VoxelCoefficients& coefficients, SkinKernel::Coefficients c,
+                             State u) {
     const auto c_array = coefficients.as_array();
-    const SkinKernel::Coefficients c(c_array.data(), c_array.size());
-    for (int trial = 0; trial < 8; ++trial) {
-      State u;
-      for (int s = 0; s < SkinKernel::num_species; ++s)
-        u(s) = 0.05 + 1.45 * unit(rng);
-      u(eigen_index(Species::new_collagen)) = 0.5 * unit(rng);
-      // Stay away from the kink of max(0, 1 - (Cn + Cm)/(C_max C0)).
-      const double capacity = p[Param::C_max] * coefficients.baseline_collagen;
-      const double total =
-          u(eigen_index(Species::new_collagen)) + u(eigen_index(Species::mature_collagen));
-      if (std::abs(total - capacity) < 0.05)
-        continue;
+    u(eigen_index(Species::new_collagen)) = 0.5 * unit(rng);
+    // Stay away from the kink of max(0, 1 - (Cn + Cm)/(C_max C0)).
+    const double capacity = p[Param::C_max] * coefficients.baseline_collagen;
+    const double total =
+        u(eigen_index(Species::new_collagen)) + u(eigen_index(Species::mature_collagen));
+    if (std::abs(total - capacity) < 0.05)
+      return;
 
-      Jacobian analytic;
-      kernel.jacobian(u, c, analytic);
-      Jacobian numeric;
-      for (int j = 0; j < SkinKernel::num_species; ++j) {
-        const double h = 1e-6 * std::max(1.0, std::abs(u(j)));
-        State up = u, down = u;
-        up(j) += h;
-        down(j) -= h;
-        State f_up, f_down;
-        kernel.rates(up, c, f_up);
-        kernel.rates(down, c, f_down);
-        numeric.col(j) = (f_up - f_down) / (up(j) - down(j));
-      }
-      for (int i = 0; i < SkinKernel::num_species; ++i) {
-        for (int j = 0; j < SkinKernel::num_species; ++j) {
-          INFO("d f_" << species_table[static_cast<std::size_t>(i)].symbol << " / d "
-                      << species_table[static_cast<std::size_t>(j)].symbol
-                      << " at e = " << c_array[3] << ", F0 = " << c_array[2]);
-          CHECK(std::abs(analytic(i, j) - numeric(i, j)) <= 1e-6 * std::abs(analytic(i, j)) + 1e-9);
-        }
-      }
-      ++checked;
+    Jacobian analytic;
+    kernel.jacobian(u, c, analytic);
+    Jacobian numeric;
+    for (int j = 0; j < SkinKernel::num_species; ++j) {
+      const double h = 1e-6 * std::max(1.0, std::abs(u(j)));
+      State up = u, down = u;
+      up(j) += h;
+      down(j) -= h;
+      State f_up, f_down;
+      kernel.rates(up, c, f_up);
+      kernel.rates(down, c, f_down);
+      numeric.col(j) = (f_up - f_down) / (up(j) - down(j));
     }
-  }
+    for (int i = 0; i < SkinKernel::num_species; ++i) {
+      for (int j = 0; j < SkinKernel::num_species; ++j) {
+        INFO("d f_" << species_table[static_cast<std::size_t>(i)].symbol << " / d "
+                    << species_table[static_cast<std::size_t>(j)].symbol << " at e = " << c_array[3]
+                    << ", F0 = " << c_array[2]);
+        CHECK(std::abs(analytic(i, j) - numeric(i, j)) <= 1e-6 * std::abs(analytic(i, j)) + 1e-9);
+      }
+    }
+    ++checked;
+  });
   CHECK(checked >= 30);
 }
 
