@@ -218,6 +218,8 @@ struct Simulation::Impl {
       const int session = sessions_applied;
       notify(self, {time_h, Moment::before_session, false, false, session});
       apply_injury(session_injury(session));
+      // A session is a discontinuity: the integrator restarts from the first step, as after t = 0.
+      integrator->restart_step(spec.step_control.dt_initial_h);
       ++sessions_applied;
       next_sample_h = sample_after(time_h);
       notify(self, {time_h, Moment::after_session, false, false, session});

@@ -342,6 +342,11 @@ void SplitIntegrator::fixed_step(grid::FieldSet& fields, double dt_h) {
   uncontrolled_step(fields, dt_h, std::numeric_limits<double>::quiet_NaN());
 }
 
+void SplitIntegrator::restart_step(double dt_h) {
+  require(dt_h > 0.0 && std::isfinite(dt_h), fmt::format("restart step must be > 0, got {}", dt_h));
+  _dt_next_h = std::clamp(dt_h, _control.dt_min_h, _control.dt_max_h);
+}
+
 void SplitIntegrator::save_state(const grid::FieldSet& fields) {
   const core::ScopedStage stage(_timer, "save state");
   if (!_saved || _saved->grid().extent() != fields.grid().extent() ||

@@ -114,6 +114,12 @@ class SplitIntegrator {
   /// @brief The step size the next step will try.
   double next_dt_h() const { return _dt_next_h; }
 
+  /// @brief Restart the step size at @p dt_h (clamped to [dt_min_h, dt_max_h]) after a
+  /// discontinuity the caller made in the fields (an injury): the step the controller wanted for
+  /// the smooth solution before it says nothing about the one after, and trying it would only be
+  /// rejected, several times over.
+  void restart_step(double dt_h);
+
   /// @brief The end-of-run report: time per stage, voxel-species updates per second, step
   /// statistics and mass balance per species.
   std::string report(const std::vector<std::string>& species_names) const;
