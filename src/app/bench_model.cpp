@@ -124,7 +124,11 @@ CaseResult run_case(const BenchCase& c, const BenchOptions& o, const fs::path& w
   const fs::path reference = reference_path(o, c.name);
   if (o.write_reference) {
     fs::create_directories(reference.parent_path());
-    fs::copy_file(run.output / "metrics.json", reference, fs::copy_options::overwrite_existing);
+    // Copied under a temporary name and renamed: an interrupted copy never leaves a partial
+    // reference under the final name.
+    const fs::path partial = reference.string() + ".partial";
+    fs::copy_file(run.output / "metrics.json", partial, fs::copy_options::overwrite_existing);
+    fs::rename(partial, reference);
     r.reference_file = reference.string();
   } else if (fs::exists(reference)) {
     const auto rows = compare_metrics(read_metrics(run.output), read_metrics(reference), {});
