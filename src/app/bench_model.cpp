@@ -270,7 +270,8 @@ void add_bench_model_command(CLI::App& bench) {
   model->add_option("--references", options->references, "Directory of the stored references")
       ->capture_default_str();
   model->add_option("--keep", options->keep,
-                    "Keep each case's run directory under this directory (default: removed)");
+                    "Keep each case's run directory under this directory, as DIR/CASE (a run "
+                    "already there is overwritten; default: a temporary directory, removed)");
   model->callback([options] { run_bench(*options); });
 }
 

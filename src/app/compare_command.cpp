@@ -85,10 +85,10 @@ void add_compare_command(CLI::App& app) {
   cmd->add_option("reference", options->reference, "Reference run directory (or metrics file)")
       ->required();
   cmd->add_option("--rel-pct", options->tolerance.relative_pct, "Relative tolerance, %")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
   cmd->add_option("--time-h", options->tolerance.time_h, "Absolute tolerance of times, h")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0.0, 8760.0))
       ->capture_default_str();
   cmd->add_flag("--json", options->json, "Print one JSON object instead of text");
   cmd->callback([options] { compare(*options); });
