@@ -1,5 +1,5 @@
 // The `microheal` command line. Exit codes: 0 success, 1 a run that failed (or a sweep with a
-// failed case), 2 bad input.
+// failed case), 2 bad input, 75 stopped by SIGINT/SIGTERM with its state saved (stop_signals.hpp).
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <exception>

@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "microheal/core/error.hpp"
 #include "run_scenario.hpp"
+#include "stop_signals.hpp"
 
 namespace microheal::app {
 
@@ -63,7 +64,10 @@ void add_run_command(CLI::App& app) {
   cmd->add_flag("--overwrite", options->overwrite,
                 "Replace the results of an earlier run in the output directory");
   cmd->add_flag("--quiet", options->quiet, "No progress bar or log lines (errors still print)");
-  cmd->callback([options] { run_scenario(request_of(*options)); });
+  cmd->callback([options] {
+    if (run_scenario(request_of(*options)).stopped)
+      throw CommandExit{stopped_exit_code};
+  });
 }
 
 }  // namespace microheal::app

@@ -34,6 +34,7 @@
 #include "run_checkpoint.hpp"
 #include "run_recorder.hpp"
 #include "run_reports.hpp"
+#include "stop_signals.hpp"
 #include "system_info.hpp"
 
 namespace microheal::app {
@@ -159,6 +160,9 @@ class Run {
                      const std::string& error);
   void write_manifest(const simulation::Simulation& sim, std::string_view status,
                       const std::string& error) const;
+  RunResult stopped(const simulation::Simulation& sim, const StopSignals& signals);
+  /// The command that continues this run.
+  std::string resume_command() const;
 
   /// Snapshots written so far (none when output.snapshots is off).
   std::size_t snapshots_written() const { return _series ? _series->steps().size() : 0; }
@@ -322,7 +326,7 @@ void Run::write_manifest(const simulation::Simulation& sim, std::string_view sta
       .value("format_version", 1)
       .value("status", status);
   if (!error.empty())
-    json.value("error", std::string_view(error));
+    json.value(status == "stopped" ? "stopped_by" : "error", std::string_view(error));
   json.value("microheal_version", core::version)
       .value("git_hash", core::git_hash)
       .value("compiler", "g++ " __VERSION__)
@@ -444,6 +448,33 @@ void Run::write_reports(const simulation::Simulation& sim, std::string_view stat
   write_manifest(sim, status, error);
 }
 
+std::string Run::resume_command() const {
+  std::string command =
+      "microheal run " + _request.scenario.string() + " -o " + _out->root().string() + " --resume";
+  for (const std::string& set : _request.sets)
+    command += " --set " + set;
+  return command;
+}
+
+RunResult Run::stopped(const simulation::Simulation& sim, const StopSignals& signals) {
+  _progress->finish();
+  const std::string by = signals.signal_name();
+  write_reports(sim, "stopped", by);
+  // Always said (also with --quiet): the user must learn that the run is not complete.
+  fmt::print(stderr,
+             "stopped by {} at day {:.3f} (t = {:.6g} h, {} of {} session(s) applied); the state "
+             "is saved in {}. Continue with:\n  {}\n",
+             by, sim.time_h() / hours_per_day, sim.time_h(), sim.sessions_applied(),
+             sim.protocol().num_sessions(), _out->checkpoint().string(), resume_command());
+  RunResult result;
+  result.output = _out->root();
+  result.wall_seconds = std::chrono::duration<double>(Clock::now() - _start).count();
+  result.threads = omp_get_max_threads();
+  result.stopped = true;
+  result.stop_signal = by;
+  return result;
+}
+
 RunResult Run::execute() {
   prepare();
   simulation::Simulation& sim = *_sim;
@@ -465,12 +496,16 @@ RunResult Run::execute() {
   sim.add_observer(
       [this](const simulation::Simulation& s, const simulation::Observation& o) { observe(s, o); });
   write_manifest(sim, "running", "");
+  const StopSignals signals;
   try {
+    bool finished = false;
     {
       const core::ScopedStage stage(_timer, "simulation");
-      sim.run();
+      finished = sim.run([&signals] { return signals.requested(); });
     }
     checkpoint(sim);
+    if (!finished)
+      return stopped(sim, signals);
   } catch (const core::NumericalError& error) {
     _progress->finish();
     // Keep the last good state: a checkpoint (the state before the failed step) and a snapshot
@@ -519,7 +554,7 @@ RunResult Run::execute() {
                  OutputDirectory::metrics_name, OutputDirectory::timeseries_name);
     }
   }
-  return RunResult{_out->root(), _metrics, wall_seconds, omp_get_max_threads()};
+  return RunResult{_out->root(), _metrics, wall_seconds, omp_get_max_threads(), false, {}};
 }
 
 }  // namespace

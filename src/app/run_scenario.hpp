@@ -31,6 +31,10 @@ struct RunResult {
   simulation::Metrics metrics;   ///< as written to metrics.json
   double wall_seconds = 0.0;     ///< this process's time for the run (a resumed run: this segment)
   int threads = 0;               ///< OpenMP threads the run used
+  /// Stopped by SIGINT or SIGTERM before the end: the state is in the checkpoint, the manifest
+  /// says "stopped", metrics are empty; `--resume` continues.
+  bool stopped = false;
+  std::string stop_signal;  ///< "SIGTERM" or "SIGINT" when stopped
 };
 
 /// @brief Load and check the scenario, prepare the output directory, run the protocol with
@@ -40,6 +44,8 @@ struct RunResult {
 ///         nothing was written
 /// @throws core::RunError (core::NumericalError for a numerical failure) when the run failed;
 ///         the manifest then says "failed" with the message, and the last good state is kept
+/// SIGINT and SIGTERM stop the run gracefully while it lives (StopSignals): the step in progress
+/// ends, a checkpoint is written and the result says stopped.
 RunResult run_scenario(const RunRequest& request);
 
 }  // namespace microheal::app

@@ -99,6 +99,11 @@ CaseReport run_case_here(const SweepSession& session, std::size_t index,
   const Clock::time_point start = Clock::now();
   try {
     const RunResult result = run_scenario(request);
+    if (result.stopped) {
+      return {index, CaseOutcome::stopped, false,
+              std::chrono::duration<double>(Clock::now() - start).count(),
+              "stopped by " + result.stop_signal + "; its checkpoint resumes it next time"};
+    }
     record.status = sweep::CaseStatus::ok;
     for (const auto& [name, value] : run_metric_values(result.metrics))
       record.metrics.push_back({name, value});

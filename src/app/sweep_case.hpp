@@ -29,6 +29,8 @@ enum class CaseOutcome {
   failed,        ///< ran and failed; recorded with the reason
   already_done,  ///< its record was there (ok, or failed and failures are not retried)
   busy,          ///< another process holds it (a concurrent sweep); nothing recorded
+  stopped,       ///< stopped by SIGINT/SIGTERM with its checkpoint saved; nothing recorded, so it
+                 ///< stays pending and resumes next time
 };
 
 /// @brief The outcome and, for a case that ran or was done, what its record says.

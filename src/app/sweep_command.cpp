@@ -25,6 +25,7 @@
 #include "microheal/sweep/summary.hpp"
 #include "microheal/sweep/sweep_directory.hpp"
 #include "microheal/sweep/sweep_spec.hpp"
+#include "stop_signals.hpp"
 #include "sweep_case.hpp"
 #include "sweep_mpi.hpp"
 #include "sweep_processes.hpp"
@@ -114,6 +115,7 @@ class CaseLog {
     const std::string values = case_values_text(c);
     switch (report.outcome) {
       case CaseOutcome::busy:
+      case CaseOutcome::stopped:
         say(fmt::format("{}{}: {}", who, where,
                         report.error.empty() ? "another process is running it; not recorded here"
                                              : report.error));
@@ -230,6 +232,8 @@ void run_one_case(const SweepOptions& o) {
       run_case_here(session, index, {o.threads_per_job, o.quiet, o.retry_failed});
   CaseLog log(session, 1);
   log(report);
+  if (report.outcome == CaseOutcome::stopped)
+    throw CommandExit{stopped_exit_code};
   if (report.outcome == CaseOutcome::failed ||
       (report.outcome == CaseOutcome::already_done && !report.recorded_ok))
     throw CommandExit{1};
@@ -299,15 +303,22 @@ void run_locally(const SweepOptions& o) {
                   session.directory.root().string()));
   CaseLog log(session, pending.size());
   const Clock::time_point start = Clock::now();
-  run_in_processes(session, pending, {o.jobs, threads, o.retry_failed},
-                   [&log](const CaseReport& report) { log(report); });
+  const bool stopped = run_in_processes(session, pending, {o.jobs, threads, o.retry_failed},
+                                        [&log](const CaseReport& report) { log(report); });
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
-  if (!pending.empty() && wall > 0.0) {
+  if (!pending.empty() && wall > 0.0 && !stopped) {
     say(fmt::format("{} case(s) in {:.1f} s: {:.0f} cases per hour", pending.size(), wall,
                     static_cast<double>(pending.size()) * seconds_per_hour / wall));
   }
   const sweep::SummaryTable table = write_summary(session.directory, session.spec, session.design);
-  if (const int code = report_summary(session.directory, table); code != 0)
+  const int code = report_summary(session.directory, table);
+  if (stopped) {
+    say(
+        fmt::format("sweep stopped by a signal: the stopped cases keep their checkpoints; run the "
+                    "same command again to finish them"));
+    throw CommandExit{stopped_exit_code};
+  }
+  if (code != 0)
     throw CommandExit{code};
 }
 

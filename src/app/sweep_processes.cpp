@@ -11,10 +11,12 @@
 #include <ctime>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "microheal/core/error.hpp"
 #include "microheal/sweep/case_record.hpp"
+#include "stop_signals.hpp"
 #include "system_info.hpp"
 
 namespace microheal::app {
@@ -50,8 +52,10 @@ pid_t start_child(ChildCommand& command) {
     throw core::RunError(std::string("cannot start a case process: ") + std::strerror(errno));
   if (pid > 0)
     return pid;
-  // The child: die with the sweep, write to the case's log, become the case.
+  // The child: die with the sweep, leave the terminal's process group (the sweep forwards a stop
+  // itself, once), write to the case's log, become the case.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ::setpgid(0, 0);
   if (::getppid() != parent)
     ::_exit(127);  // the sweep died before prctl took effect
   const int log = ::open(command.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
@@ -95,6 +99,11 @@ CaseReport conclude(const SweepSession& session, std::size_t index, int status,
     report.outcome = CaseOutcome::busy;  // another process holds the case
     return report;
   }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == stopped_exit_code) {
+    report.outcome = CaseOutcome::stopped;
+    report.error = "stopped by a signal with its checkpoint saved; it resumes next time";
+    return report;
+  }
   if (WIFSIGNALED(status)) {
     const int signal = WTERMSIG(status);
     if (signal == SIGINT || signal == SIGTERM || signal == SIGHUP) {
@@ -124,9 +133,14 @@ CaseReport conclude(const SweepSession& session, std::size_t index, int status,
 
 }  // namespace
 
-void run_in_processes(const SweepSession& session, std::span<const std::size_t> cases,
+bool run_in_processes(const SweepSession& session, std::span<const std::size_t> cases,
                       const ProcessPoolOptions& options,
                       const std::function<void(const CaseReport&)>& finished) {
+  const StopSignals signals;
+  bool forwarded = false;
+  // How often a sweep with running cases looks for a stop request (a blocking wait would sleep
+  // through it: the handlers restart interrupted calls).
+  constexpr auto poll_interval = std::chrono::milliseconds(50);
   std::error_code error;
   const fs::path executable = fs::read_symlink("/proc/self/exe", error);
   if (error)
@@ -138,8 +152,13 @@ void run_in_processes(const SweepSession& session, std::span<const std::size_t> 
   };
   std::map<pid_t, Running> running;
   std::size_t next = 0;
-  while (next < cases.size() || !running.empty()) {
-    while (next < cases.size() && running.size() < options.jobs) {
+  while ((next < cases.size() && !signals.requested()) || !running.empty()) {
+    if (signals.requested() && !forwarded) {
+      for (const auto& [pid, run] : running)
+        ::kill(pid, SIGTERM);
+      forwarded = true;
+    }
+    while (next < cases.size() && running.size() < options.jobs && !signals.requested()) {
       const std::size_t index = cases[next++];
       const fs::path folder = session.directory.case_directory(session.design.cases[index].id);
       fs::create_directories(folder, error);
@@ -154,11 +173,15 @@ void run_in_processes(const SweepSession& session, std::span<const std::size_t> 
       running.emplace(start_child(command), Running{index, std::chrono::steady_clock::now()});
     }
     int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, 0);
+    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid < 0) {
       if (errno == EINTR)
         continue;
       throw core::RunError(std::string("waiting for the case processes: ") + std::strerror(errno));
+    }
+    if (pid == 0) {
+      std::this_thread::sleep_for(poll_interval);
+      continue;
     }
     const auto it = running.find(pid);
     if (it == running.end())
@@ -169,6 +192,7 @@ void run_in_processes(const SweepSession& session, std::span<const std::size_t> 
     running.erase(it);
     finished(conclude(session, index, status, wall));
   }
+  return signals.requested();
 }
 
 }  // namespace microheal::app

@@ -25,10 +25,17 @@ struct ProcessPoolOptions {
 
 /// @brief Run @p cases (indices into session.design.cases) in child processes; calls
 /// @p finished on this thread as each one ends. A child that dies without a record (a crash, the
-/// OOM killer) gets a failed record written here, unless it was stopped (SIGINT, SIGTERM,
-/// SIGHUP): then the case stays pending and runs again next time.
+/// OOM killer) gets a failed record written here, unless it was stopped (exit code
+/// stopped_exit_code after a graceful stop, or killed by SIGINT, SIGTERM, SIGHUP): then the case
+/// stays pending and runs again next time.
+///
+/// SIGINT and SIGTERM to the sweep stop it gracefully: no new case starts, each running child is
+/// sent SIGTERM (children run in process groups of their own, so a Ctrl-C at the terminal reaches
+/// them only this way, once) and saves its checkpoint; the call returns when all have ended. A
+/// second signal ends the sweep at once, and its children with it (PR_SET_PDEATHSIG).
+/// @return true when a signal stopped the sweep
 /// @throws core::RunError when a child cannot be started
-void run_in_processes(const SweepSession& session, std::span<const std::size_t> cases,
+bool run_in_processes(const SweepSession& session, std::span<const std::size_t> cases,
                       const ProcessPoolOptions& options,
                       const std::function<void(const CaseReport&)>& finished);
 

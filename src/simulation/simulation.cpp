@@ -430,7 +430,7 @@ void Simulation::add_observer(Observer observer) {
   _impl->observers.push_back(std::move(observer));
 }
 
-void Simulation::advance_to(double t_h) {
+bool Simulation::advance_to(double t_h, const solver::StopRequest& stop) {
   Impl& s = *_impl;
   if (!(std::isfinite(t_h) && t_h >= s.time_h && t_h <= s.end_time_h())) {
     throw core::InputError("simulation: cannot advance from t = " + number(s.time_h) +
@@ -439,22 +439,30 @@ void Simulation::advance_to(double t_h) {
   }
   s.process_events(*this);
   while (s.time_h < t_h) {
+    // Checked between landings too: a step that lands is followed by its events before the stop,
+    // so a resumed run never processes an event twice or skips one.
+    if (stop && stop())
+      return false;
     double next = t_h;
     if (s.sessions_applied < s.protocol.num_sessions())
       next = std::min(next, s.session_times_h[static_cast<std::size_t>(s.sessions_applied)]);
     if (s.next_output < s.spec.output_times_h.size())
       next = std::min(next, s.spec.output_times_h[s.next_output]);
-    s.integrator->advance_to(
+    const bool reached = s.integrator->advance_to(
         s.fields, s.time_h, next,
         [&](const grid::FieldSet& start, double start_h, const grid::FieldSet& end, double end_h) {
           s.observe_inside_step(*this, start, start_h, end, end_h, next);
-        });
+        },
+        stop);
+    if (!reached)
+      return false;
     s.process_events(*this);
   }
+  return true;
 }
 
-void Simulation::run() {
-  advance_to(end_time_h());
+bool Simulation::run(const solver::StopRequest& stop) {
+  return advance_to(end_time_h(), stop);
 }
 
 geometry::InjuryField Simulation::session_injury(int session) const {

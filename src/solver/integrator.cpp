@@ -357,17 +357,15 @@ void SplitIntegrator::save_state(const grid::FieldSet& fields) {
   }
 }
 
-void SplitIntegrator::advance_to(grid::FieldSet& fields, double& t_h, double t_end_h,
-                                 const StepObserver& on_step) {
+bool SplitIntegrator::advance_to(grid::FieldSet& fields, double& t_h, double t_end_h,
+                                 const StepObserver& on_step, const StopRequest& stop) {
   require(std::isfinite(t_h) && std::isfinite(t_end_h) && t_end_h >= t_h,
           fmt::format("cannot advance from t = {} h to t = {} h", t_h, t_end_h));
   if (t_end_h == t_h)
-    return;
+    return true;
   begin_call(fields);
-  if (_control.adaptive) {
-    advance_adaptive(fields, t_h, t_end_h, on_step);
-    return;
-  }
+  if (_control.adaptive)
+    return advance_adaptive(fields, t_h, t_end_h, on_step, stop);
   // Fixed steps: the interval is cut into the fewest even steps of at most dt_initial_h (the
   // tolerance keeps round-off in (t_end - t) / dt from adding a needless extra step).
   const double span_h = t_end_h - t_h;
@@ -382,11 +380,16 @@ void SplitIntegrator::advance_to(grid::FieldSet& fields, double& t_h, double t_e
     t_h = (n + 1 == steps) ? t_end_h : t_h + h;
     if (on_step)
       on_step(*_saved, start_h, fields, t_h);
+    // A stopped fixed-step call resumes with the rest cut into steps - n - 1 even steps: the
+    // same steps only up to round-off, which is why only the adaptive path promises bitwise.
+    if (n + 1 < steps && stop && stop())
+      return false;
   }
+  return true;
 }
 
-void SplitIntegrator::advance_adaptive(grid::FieldSet& fields, double& t_h, double t_end_h,
-                                       const StepObserver& on_step) {
+bool SplitIntegrator::advance_adaptive(grid::FieldSet& fields, double& t_h, double t_end_h,
+                                       const StepObserver& on_step, const StopRequest& stop) {
   const StepControl& c = _control;
   while (t_h < t_end_h) {
     const double h_wanted = _dt_next_h;
@@ -462,7 +465,10 @@ void SplitIntegrator::advance_adaptive(grid::FieldSet& fields, double& t_h, doub
     t_h = lands ? t_end_h : t_h + h;
     if (on_step)
       on_step(*_saved, start_h, fields, t_h);
+    if (!lands && stop && stop())
+      return false;
   }
+  return true;
 }
 
 std::string SplitIntegrator::report(const std::vector<std::string>& species_names) const {

@@ -1,5 +1,7 @@
 #include "microheal/sweep/slurm_script.hpp"
 
+#include <algorithm>
+#include <array>
 #include <regex>
 #include <sstream>
 
@@ -42,6 +44,42 @@ bool is_slurm_time(const std::string& text) {
   return std::regex_match(text, format);
 }
 
+long slurm_time_seconds(const std::string& text) {
+  long days = 0;
+  std::string rest = text;
+  if (const std::size_t dash = text.find('-'); dash != std::string::npos) {
+    days = std::stol(text.substr(0, dash));
+    rest = text.substr(dash + 1);
+  }
+  std::vector<long> parts;
+  std::istringstream in(rest);
+  for (std::string part; std::getline(in, part, ':');)
+    parts.push_back(std::stol(part));
+  constexpr long minute = 60;
+  constexpr long hour = 60 * minute;
+  constexpr long day = 24 * hour;
+  long seconds = days * day;
+  if (days > 0) {
+    // D-H, D-H:M, D-H:M:S
+    const std::array<long, 3> unit{hour, minute, 1};
+    for (std::size_t n = 0; n < parts.size() && n < unit.size(); ++n)
+      seconds += parts[n] * unit[n];
+    return seconds;
+  }
+  // M, M:S, H:M:S
+  if (parts.size() == 1)
+    return parts[0] * minute;
+  if (parts.size() == 2)
+    return parts[0] * minute + parts[1];
+  return parts[0] * hour + parts[1] * minute + parts[2];
+}
+
+long stop_warning_seconds(long time_limit_s) {
+  constexpr long shortest = 30;
+  constexpr long longest = 300;
+  return std::clamp(time_limit_s / 4, shortest, longest);
+}
+
 std::string slurm_script(const SlurmJob& job) {
   std::ostringstream out;
   const std::string threads = "${SLURM_CPUS_PER_TASK:-" + std::to_string(job.cpus_per_task) + "}";
@@ -60,8 +98,13 @@ std::string slurm_script(const SlurmJob& job) {
       << "#SBATCH --cpus-per-task=" << job.cpus_per_task << '\n';
   if (!job.partition.empty())
     out << "#SBATCH --partition=" << job.partition << '\n';
-  if (!job.time_limit.empty())
-    out << "#SBATCH --time=" << job.time_limit << '\n';
+  if (!job.time_limit.empty()) {
+    out << "#SBATCH --time=" << job.time_limit << '\n'
+        << "# SIGTERM before the limit: the case saves its checkpoint and the next submission "
+           "resumes it\n"
+        << "#SBATCH --signal=B:TERM@" << stop_warning_seconds(slurm_time_seconds(job.time_limit))
+        << '\n';
+  }
   out << "#SBATCH --output=" << (job.directory / "slurm" / "%A_%a.out").string() << '\n'
       << "set -euo pipefail\n"
       << "export OMP_NUM_THREADS=" << threads << '\n'

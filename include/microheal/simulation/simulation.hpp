@@ -125,11 +125,15 @@ class Simulation {
   /// @brief Run to @p t_h (<= end_time_h()), landing exactly on every session and output time
   /// on the way and observing the sample times in between (interpolated where they fall inside
   /// a step); events at @p t_h itself are processed too.
+  /// @p stop, when given, is asked after every step and after the events of every landing time;
+  /// when it says true the call returns there. The state (state(), as a checkpoint saves it) then
+  /// continues bitwise as the uninterrupted run would: a resumed run gives the same numbers.
+  /// @return true when @p t_h was reached, false when @p stop ended the call early
   /// @throws core::InputError when @p t_h is before the current time or after the end
   /// @throws core::NumericalError from the integrator
-  void advance_to(double t_h);
-  /// @brief advance_to(end_time_h()).
-  void run();
+  bool advance_to(double t_h, const solver::StopRequest& stop = {});
+  /// @brief advance_to(end_time_h(), stop).
+  bool run(const solver::StopRequest& stop = {});
 
   /// @brief The injury session @p session would leave on this grid (needles or slits), with
   /// bleeding given as the volume fraction of track below the plexus.

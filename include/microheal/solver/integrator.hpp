@@ -63,6 +63,10 @@ struct IntegratorStatistics {
 using StepObserver = std::function<void(const grid::FieldSet& start, double start_h,
                                         const grid::FieldSet& end, double end_h)>;
 
+/// @brief Asked after every accepted step of advance_to() that did not land: true stops the call
+/// there (a caller that was asked to stop, e.g. by a signal, saves the state and exits).
+using StopRequest = std::function<bool()>;
+
 /// @brief Strang-split, adaptive integrator. The parts are optional: a run without reactions or
 /// without chemotaxis simply skips those stages.
 ///
@@ -98,8 +102,13 @@ class SplitIntegrator {
   /// @throws core::NumericalError when the step falls below dt_min_h, or a NaN/Inf appears
   /// @p on_step, when given, is called after every accepted step (see StepObserver); it must not
   /// change the fields.
-  void advance_to(grid::FieldSet& fields, double& t_h, double t_end_h,
-                  const StepObserver& on_step = {});
+  /// @p stop, when given, is asked after every accepted step short of t_end_h (after on_step);
+  /// when it says true the call returns there, with t_h < t_end_h. The state of the integration
+  /// is then the fields, t_h and next_dt_h(): a later call to the same t_end_h from there takes
+  /// the same steps as the uninterrupted call (restart and resume are bitwise).
+  /// @return true when t_end_h was reached, false when @p stop ended the call early
+  bool advance_to(grid::FieldSet& fields, double& t_h, double t_end_h,
+                  const StepObserver& on_step = {}, const StopRequest& stop = {});
 
   /// @brief Take one step of exactly @p dt_h with no control (tests and convergence studies).
   /// Nothing is rejected or restored: negative values stay. A NaN/Inf still throws
@@ -143,8 +152,8 @@ class SplitIntegrator {
   /// @brief Shared fixed-step path (fixed_step and advance_to without control): no rollback.
   void uncontrolled_step(grid::FieldSet& fields, double dt_h, double t_h);
   /// @brief The adaptive path of advance_to.
-  void advance_adaptive(grid::FieldSet& fields, double& t_h, double t_end_h,
-                        const StepObserver& on_step);
+  bool advance_adaptive(grid::FieldSet& fields, double& t_h, double t_end_h,
+                        const StepObserver& on_step, const StopRequest& stop);
   /// @brief Copy @p fields into the saved state (allocated on first use), timed.
   void save_state(const grid::FieldSet& fields);
   DiffusionSolver _diffusion;

@@ -36,7 +36,18 @@ std::string shell_quoted(const std::string& text);
 /// @brief True for the time formats sbatch --time takes: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S.
 bool is_slurm_time(const std::string& text);
 
-/// @brief The job script.
+/// @brief Seconds of a Slurm time limit (M, M:S, H:M:S, D-H, D-H:M, D-H:M:S).
+/// @pre is_slurm_time(text)
+long slurm_time_seconds(const std::string& text);
+
+/// @brief How long before a task's time limit Slurm is asked to send SIGTERM (`#SBATCH
+/// --signal=B:TERM@N`), so that the case stops gracefully and saves its checkpoint instead of
+/// being killed: a quarter of the limit, at least 30 s and at most 300 s (Slurm delivers it up to
+/// 60 s early; a resolved 3D step and its checkpoint take seconds).
+long stop_warning_seconds(long time_limit_s);
+
+/// @brief The job script. With a time limit it asks for the stop warning signal; the task execs
+/// microheal, so the batch shell that receives it (`B:`) is microheal itself.
 /// @pre job.cases is not empty
 std::string slurm_script(const SlurmJob& job);
 

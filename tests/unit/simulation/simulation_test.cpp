@@ -389,6 +389,33 @@ TEST_CASE("a restored checkpoint continues bitwise like the uninterrupted run", 
   CHECK(resumed.state().statistics.steps_accepted == straight.state().statistics.steps_accepted);
 }
 
+TEST_CASE("a run stopped between steps resumes bitwise like the uninterrupted run",
+          "[simulation]") {
+  SimulationSpec spec = small_spec(2, 0.05);
+  spec.protocol.duration_days = 1.0;
+  spec.step_control.rtol = 1e-2;
+  spec.step_control.atol = 1e-5;
+  Simulation straight(spec);
+  straight.advance_to(10.0);
+
+  // Stop after a number of stop checks, wherever that falls (inside an output interval or just
+  // after a landing): the state there is all a resumed run needs.
+  for (const int checks : {3, 17, 40}) {
+    Simulation stopped(spec);
+    int asked = 0;
+    const bool reached = stopped.advance_to(10.0, [&] { return ++asked > checks; });
+    REQUIRE_FALSE(reached);
+    CHECK(stopped.time_h() < 10.0);
+    const SimulationState checkpoint = stopped.state();
+
+    Simulation resumed(spec);
+    resumed.restore(checkpoint);
+    CHECK(resumed.advance_to(10.0));
+    CHECK(flatten(resumed.fields()) == flatten(straight.fields()));
+    CHECK(resumed.state().statistics.steps_accepted == straight.state().statistics.steps_accepted);
+  }
+}
+
 // ------------------------------------------------------------------------------------------
 // Observables and metrics
 

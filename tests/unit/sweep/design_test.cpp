@@ -195,6 +195,17 @@ TEST_CASE("Slurm array ranges and scripts", "[sweep]") {
   CHECK(microheal::sweep::is_slurm_time("2:00:00"));
   CHECK(microheal::sweep::is_slurm_time("1-12:00"));
   CHECK_FALSE(microheal::sweep::is_slurm_time("2h"));
+  using microheal::sweep::slurm_time_seconds;
+  CHECK(slurm_time_seconds("30") == 1800);
+  CHECK(slurm_time_seconds("5:30") == 330);
+  CHECK(slurm_time_seconds("2:00:00") == 7200);
+  CHECK(slurm_time_seconds("1-12") == 129600);
+  CHECK(slurm_time_seconds("1-12:30") == 131400);
+  CHECK(slurm_time_seconds("1-00:00:10") == 86410);
+  using microheal::sweep::stop_warning_seconds;
+  CHECK(stop_warning_seconds(60) == 30);
+  CHECK(stop_warning_seconds(600) == 150);
+  CHECK(stop_warning_seconds(86400) == 300);
   microheal::sweep::SlurmJob job;
   job.script = "/s/job.sh";
   job.executable = "/opt/bin/microheal";
@@ -212,6 +223,10 @@ TEST_CASE("Slurm array ranges and scripts", "[sweep]") {
   CHECK(script.find("#SBATCH --cpus-per-task=4\n") != std::string::npos);
   CHECK(script.find("#SBATCH --partition=short\n") != std::string::npos);
   CHECK(script.find("#SBATCH --time=10\n") != std::string::npos);
+  // 10 minutes: SIGTERM 150 s before the limit, so that the case saves its checkpoint.
+  CHECK(script.find("#SBATCH --signal=B:TERM@150\n") != std::string::npos);
+  job.time_limit.clear();
+  CHECK(microheal::sweep::slurm_script(job).find("--signal") == std::string::npos);
   CHECK(script.find("'/opt/bin/microheal' sweep '/s/sweep file.toml' -o '/s/out' --case-index "
                     "\"${SLURM_ARRAY_TASK_ID}\"") != std::string::npos);
 }
