@@ -2,6 +2,7 @@
 // failed case), 2 bad input, 75 stopped by SIGINT/SIGTERM with its state saved (stop_signals.hpp).
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <csignal>
 #include <exception>
 #include <iostream>
 
@@ -9,6 +10,9 @@
 #include "microheal/core/error.hpp"
 
 int main(int argc, char** argv) {
+  // A file size limit (ulimit -f) then makes the write fail with EFBIG, reported with the path
+  // like a full disk, instead of killing the process in the middle of a file.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{
       "microheal: simulate skin healing after microneedling (reaction-diffusion-chemotaxis)",
       "microheal"};

@@ -14,7 +14,13 @@ namespace fs = std::filesystem;
 
 bool OutputDirectory::non_empty() const {
   std::error_code error;
-  return fs::is_directory(_root, error) && !fs::is_empty(_root, error);
+  if (!fs::is_directory(_root, error))
+    return false;
+  for (const fs::directory_entry& entry : fs::directory_iterator(_root, error)) {
+    if (entry.path().filename() != lock_name)
+      return true;
+  }
+  return false;
 }
 
 bool OutputDirectory::has_checkpoint() const {
@@ -54,8 +60,8 @@ void OutputDirectory::remove_run_files() const {
   std::error_code error;
   for (const std::string_view name :
        {manifest_name, metrics_name, timeseries_name, profile_name, scenario_name, punctures_name,
-        checkpoint_name, failure_name, io::FieldSeriesWriter::series_file_name,
-        io::FieldSeriesWriter::xdmf_file_name}) {
+        checkpoint_name, previous_checkpoint_name, failure_name,
+        io::FieldSeriesWriter::series_file_name, io::FieldSeriesWriter::xdmf_file_name}) {
     fs::remove(path(name), error);
   }
   const fs::path fields = path(io::FieldSeriesWriter::fields_dir_name);

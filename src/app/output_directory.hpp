@@ -27,15 +27,20 @@ class OutputDirectory {
   static constexpr std::string_view scenario_name = "scenario.toml";
   static constexpr std::string_view punctures_name = "punctures.csv";
   static constexpr std::string_view checkpoint_name = "checkpoint.h5";
+  /// The generation before the latest checkpoint, kept until the next one is complete.
+  static constexpr std::string_view previous_checkpoint_name = "checkpoint.prev.h5";
   static constexpr std::string_view failure_name = "failure_state.hdf";
+  /// Held (flock) by the run working in the directory; not a result, so not counted as content.
+  static constexpr std::string_view lock_name = ".microheal-run.lock";
 
   explicit OutputDirectory(std::filesystem::path root) : _root(std::move(root)) {}
 
   const std::filesystem::path& root() const { return _root; }
   std::filesystem::path path(std::string_view name) const { return _root / name; }
   std::filesystem::path checkpoint() const { return path(checkpoint_name); }
+  std::filesystem::path previous_checkpoint() const { return path(previous_checkpoint_name); }
 
-  /// @brief True when the directory exists and holds anything.
+  /// @brief True when the directory exists and holds anything besides the lock file.
   bool non_empty() const;
   /// @brief True when a checkpoint file exists.
   bool has_checkpoint() const;

@@ -22,9 +22,12 @@
 
 #include "json_writer.hpp"
 #include "microheal/core/error.hpp"
+#include "microheal/core/hash.hpp"
 #include "microheal/core/stage_timer.hpp"
 #include "microheal/core/version.hpp"
+#include "microheal/io/atomic_file.hpp"
 #include "microheal/io/field_writer.hpp"
+#include "microheal/io/file_lock.hpp"
 #include "microheal/model/species.hpp"
 #include "microheal/scenario/scenario.hpp"
 #include "microheal/simulation/metrics.hpp"
@@ -61,12 +64,7 @@ double peak_memory_mb() {
 std::uint64_t scenario_fingerprint(const scenario::Scenario& s) {
   scenario::Scenario normalised = s;
   normalised.checkpoint_every_min = 0.0;
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  for (const char c : scenario::to_toml(normalised)) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
+  return core::fnv1a64(scenario::to_toml(normalised));
 }
 
 /// The first line where two texts differ, for "the scenario changed" messages.
@@ -173,6 +171,7 @@ class Run {
   core::StageTimer _timer;
   std::optional<scenario::Scenario> _scenario;
   std::optional<OutputDirectory> _out;
+  std::optional<io::FileLock> _lock;  // held from the first write to the end
   std::optional<simulation::Simulation> _sim;
   std::unique_ptr<RunRecorder> _recorder;
   std::unique_ptr<io::FieldSeriesWriter> _series;
@@ -192,6 +191,16 @@ void Run::prepare() {
   _out.emplace(_request.output.empty() ? fs::path("runs") / _request.scenario.stem()
                                        : _request.output);
   const DirectoryMode mode = _request.mode;
+  const fs::path lock_path = _out->path(OutputDirectory::lock_name);
+  const auto in_use = [&] {
+    return core::InputError(fmt::format(
+        "output directory '{}' is in use by another microheal run ({}); wait for it to end, or "
+        "stop it (SIGTERM saves its state) and continue it with --resume",
+        _out->root().string(), io::FileLock::owner_of(lock_path)));
+  };
+  // Said first: whatever else is wrong with the directory, this is what the user must know.
+  if (io::FileLock::is_held(lock_path))
+    throw in_use();
   _out->check(mode);
   if (_request.threads > 0)
     omp_set_num_threads(_request.threads);
@@ -220,6 +229,20 @@ void Run::prepare() {
         message +=
             "; resume with the same scenario and --set options, or start over with "
             "--overwrite";
+      } else if (fs::exists(_out->previous_checkpoint())) {
+        // A damaged latest generation: say whether the one before it would do.
+        try {
+          const LoadedCheckpoint previous =
+              load_run_checkpoint(_out->previous_checkpoint(), *_sim, _fingerprint);
+          message += fmt::format(
+              ". The previous checkpoint '{}' (t = {:.6g} h) passes its checks: to continue from "
+              "it, move it over the damaged one (mv '{}' '{}') and resume",
+              _out->previous_checkpoint().string(), previous.state.time_h,
+              _out->previous_checkpoint().string(), _out->checkpoint().string());
+        } catch (const core::InputError& also) {
+          message +=
+              fmt::format(". The previous checkpoint cannot be used either: {}", also.what());
+        }
       }
       throw core::InputError(message);
     }
@@ -246,10 +269,15 @@ void Run::prepare() {
     _sim->restore(std::move(_restart->state));
   }
 
-  // Every input is checked: from here on the run writes.
+  // Every input is checked: from here on the run writes, holding the directory's lock to the end
+  // (a run that started meanwhile took it first: refused, nothing written but the directory).
+  _out->create();
+  _lock = io::FileLock::try_acquire(lock_path, fmt::format("pid {} on {}, started {}", ::getpid(),
+                                                           host_name(), iso_time(_start_epoch_s)));
+  if (!_lock)
+    throw in_use();
   if (mode == DirectoryMode::overwrite || (mode == DirectoryMode::resume && !_restart))
     _out->remove_run_files();
-  _out->create();
   if (!_restart) {
     const std::vector<std::string> header{
         "The scenario of this run with every default filled in (microheal print-config), as it",
@@ -309,6 +337,9 @@ void Run::checkpoint(const simulation::Simulation& sim) {
   const core::ScopedStage stage(_timer, "checkpoints");
   _history.end_epoch_s.back() = epoch_seconds();
   _history.to_h.back() = sim.time_h();
+  // Two generations: the last one stays until the new one is complete (a rename), so a checkpoint
+  // found damaged later still has an intact predecessor.
+  io::keep_previous_generation(_out->checkpoint(), _out->previous_checkpoint());
   save_run_checkpoint(_out->checkpoint(), sim, *_recorder, snapshots_written(), _fingerprint,
                       _history);
   // The time series so far goes with the checkpoint, so an interrupted run still shows its curves.

@@ -1,8 +1,6 @@
 #include "sweep_case.hpp"
 
-#include <fcntl.h>
 #include <omp.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <array>
@@ -11,6 +9,7 @@
 #include <system_error>
 
 #include "microheal/core/error.hpp"
+#include "microheal/io/file_lock.hpp"
 #include "microheal/sweep/case_record.hpp"
 #include "output_directory.hpp"
 #include "run_reports.hpp"
@@ -23,32 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-/// An exclusive flock on a case folder for as long as it lives; the kernel drops it when the
-/// process dies, so a killed case never leaves a stale lock.
-class CaseLock {
- public:
-  explicit CaseLock(const fs::path& directory) {
-    const fs::path path = directory / ".lock";
-    _fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (_fd < 0) {
-      throw core::RunError("cannot open the lock file '" + path.string() +
-                           "': " + std::generic_category().message(errno));
-    }
-    _held = ::flock(_fd, LOCK_EX | LOCK_NB) == 0;
-  }
-  CaseLock(const CaseLock&) = delete;
-  CaseLock& operator=(const CaseLock&) = delete;
-  CaseLock(CaseLock&&) = delete;
-  CaseLock& operator=(CaseLock&&) = delete;
-  ~CaseLock() { ::close(_fd); }  // closing drops the lock
-
-  bool held() const { return _held; }
-
- private:
-  int _fd = -1;
-  bool _held = false;
-};
 
 CaseReport report_of(std::size_t index, CaseOutcome outcome, const sweep::CaseRecord& record) {
   return {index, outcome, record.status == sweep::CaseStatus::ok, record.wall_seconds,
@@ -72,8 +45,10 @@ CaseReport run_case_here(const SweepSession& session, std::size_t index,
   if (error)
     throw core::RunError("cannot create the case folder '" + folder.string() +
                          "': " + error.message());
-  const CaseLock lock(folder);
-  if (!lock.held())
+  // Two processes never run one case (a concurrent sweep into the same directory). No owner text:
+  // a task that finds its case done must leave the folder as it was.
+  const std::optional<io::FileLock> lock = io::FileLock::try_acquire(folder / ".lock", "");
+  if (!lock)
     return {index, CaseOutcome::busy, false, 0.0, {}};
   const std::optional<sweep::CaseRecord> previous = sweep::read_case_record(folder);
   if (previous && !(options.retry_failed && previous->status == sweep::CaseStatus::failed))
@@ -107,8 +82,10 @@ CaseReport run_case_here(const SweepSession& session, std::size_t index,
     record.status = sweep::CaseStatus::ok;
     for (const auto& [name, value] : run_metric_values(result.metrics))
       record.metrics.push_back({name, value});
-    if (!session.spec.keep_checkpoints)
+    if (!session.spec.keep_checkpoints) {
       fs::remove(folder / OutputDirectory::checkpoint_name, error);
+      fs::remove(folder / OutputDirectory::previous_checkpoint_name, error);
+    }
   } catch (const std::exception& e) {
     // Bad input for this case (an axis value the scenario cannot take) or a failed run: recorded,
     // and the sweep goes on.

@@ -147,6 +147,23 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
   write_file_atomically(path, std::as_bytes(std::span<const char>(contents)));
 }
 
+void keep_previous_generation(const std::filesystem::path& file,
+                              const std::filesystem::path& previous) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(file, error))
+    return;
+  produce_file_atomically(previous, [&](const std::filesystem::path& temp) {
+    // The temporary exists (empty): a link needs the name free.
+    std::filesystem::remove(temp, error);
+    if (::link(file.c_str(), temp.c_str()) == 0)
+      return;
+    if (!std::filesystem::copy_file(file, temp, error)) {
+      throw core::RunError("cannot keep '" + file.string() + "' as '" + previous.string() +
+                           "': " + error.message());
+    }
+  });
+}
+
 void produce_file_atomically(const std::filesystem::path& path,
                              const std::function<void(const std::filesystem::path&)>& produce) {
   PendingFile pending(path);

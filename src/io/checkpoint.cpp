@@ -5,6 +5,8 @@
 #include <string_view>
 
 #include "microheal/core/error.hpp"
+#include "microheal/core/hash.hpp"
+#include "microheal/core/version.hpp"
 #include "microheal/io/atomic_file.hpp"
 #include "microheal/io/hdf5.hpp"
 
@@ -13,7 +15,38 @@ namespace microheal::io {
 namespace {
 
 constexpr std::string_view format_name = "microheal-checkpoint";
-constexpr std::int64_t format_version = 1;
+// 2: every dataset carries the checksum of its values (attribute checksum_name).
+constexpr std::int64_t format_version = 2;
+constexpr std::string_view checksum_name = "fnv1a64";
+
+template <class T>
+std::uint64_t checksum(std::span<const T> values) {
+  return core::fnv1a64(std::as_bytes(values));
+}
+
+template <h5::Element T>
+void write_checked(const h5::Group& group, const std::string& name, std::span<const T> values,
+                   std::span<const std::uint64_t> dims) {
+  const h5::Dataset dataset = group.write_dataset<T>(name, values, dims);
+  dataset.write_scalar_attribute<std::uint64_t>(checksum_name, checksum(values));
+}
+
+// Throws InputError unless the values read from @p dataset hash to the checksum stored with them:
+// HDF5 reads damaged data without complaint when only the values (not the metadata) are hit.
+template <class T>
+void verify(const h5::Dataset& dataset, std::span<const T> values) {
+  if (!dataset.has_attribute(checksum_name)) {
+    throw core::InputError("dataset '" + dataset.where() + "' has no checksum (attribute '" +
+                           std::string(checksum_name) + "')");
+  }
+  const std::vector<std::uint64_t> stored = dataset.read_attribute<std::uint64_t>(checksum_name);
+  const std::uint64_t computed = checksum(values);
+  if (stored.size() != 1 || stored[0] != computed) {
+    throw core::InputError("dataset '" + dataset.where() +
+                           "' fails its checksum (its values were changed after writing): the "
+                           "file is damaged");
+  }
+}
 
 void check_name(const std::filesystem::path& path, std::string_view kind, const std::string& name) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
@@ -86,8 +119,15 @@ CheckpointHeader header_of(const h5::File& file) {
   }
   const auto version = file.read_attribute<std::int64_t>("format_version");
   if (version.size() != 1 || version[0] != format_version) {
-    throw core::InputError("unsupported checkpoint format version (this build reads " +
-                           std::to_string(format_version) + ")");
+    const std::string written_by =
+        file.has_attribute("microheal_version")
+            ? "microheal " + file.read_string_attribute("microheal_version")
+            : "an earlier microheal";
+    throw core::InputError("checkpoint format version " +
+                           (version.size() == 1 ? std::to_string(version[0]) : std::string("?")) +
+                           " (written by " + written_by + "); this build (microheal " +
+                           std::string(core::version) + ") reads format " +
+                           std::to_string(format_version) + ": start the run over (--overwrite)");
   }
   CheckpointHeader header;
   const h5::Group grid = file.open_group("grid");
@@ -120,10 +160,11 @@ void write_checkpoint(const std::filesystem::path& path, const grid::FieldSet& f
   const std::array<std::uint64_t, 3> dims{static_cast<std::uint64_t>(g.nz()),
                                           static_cast<std::uint64_t>(g.ny()),
                                           static_cast<std::uint64_t>(g.nx())};
-  produce_file_atomically(path, [&](const std::filesystem::path& temp) {
-    h5::File file = h5::File::create(temp);
+  h5::write_file_atomically(path, [&](h5::File& file) {
     file.write_string_attribute("format", format_name);
     file.write_scalar_attribute<std::int64_t>("format_version", format_version);
+    file.write_string_attribute("microheal_version", core::version);
+    file.write_string_attribute("git_hash", core::git_hash);
     {
       const h5::Group grid = file.create_group("grid");
       grid.write_attribute<std::int64_t>("extent", g.extent());
@@ -132,22 +173,23 @@ void write_checkpoint(const std::filesystem::path& path, const grid::FieldSet& f
       // Creation order is tracked so that reading returns the species in the FieldSet's order.
       const h5::Group species = file.create_group("species", /*track_order=*/true);
       for (std::size_t s = 0; s < fields.num_species(); ++s) {
-        species.write_dataset<double>(fields.names()[s], fields[s], dims);
+        write_checked<double>(species, fields.names()[s], fields[s], dims);
       }
       const h5::Group scalars = file.create_group("scalars", true);
       for (const auto& [name, value] : state.scalars) {
-        scalars.write_dataset<double>(name, std::span<const double>(&value, 1), {});
+        write_checked<double>(scalars, name, std::span<const double>(&value, 1), {});
       }
       const h5::Group float64_arrays = file.create_group("float64_arrays", true);
       for (const auto& [name, values] : state.float64_arrays) {
-        float64_arrays.write_dataset<double>(name, values);
+        const std::uint64_t size = values.size();
+        write_checked<double>(float64_arrays, name, values, std::span(&size, 1));
       }
       const h5::Group uint64_arrays = file.create_group("uint64_arrays", true);
       for (const auto& [name, values] : state.uint64_arrays) {
-        uint64_arrays.write_dataset<std::uint64_t>(name, values);
+        const std::uint64_t size = values.size();
+        write_checked<std::uint64_t>(uint64_arrays, name, values, std::span(&size, 1));
       }
     }
-    file.close();
   });
 }
 
@@ -187,6 +229,7 @@ CheckpointState read_checkpoint(const std::filesystem::path& path, grid::FieldSe
         throw core::InputError("dataset '" + dataset.where() + "' does not have shape [nz,ny,nx]");
       }
       dataset.read_into<double>(fields[s]);
+      verify<double>(dataset, fields[s]);
     }
     CheckpointState state;
     const h5::Group scalars = file.open_group("scalars");
@@ -197,19 +240,24 @@ CheckpointState read_checkpoint(const std::filesystem::path& path, grid::FieldSe
       if (value.size() != 1) {
         throw core::InputError("dataset '" + dataset.where() + "' is not a scalar");
       }
+      verify<double>(dataset, value);
       state.scalars.emplace(name, value[0]);
     }
     const h5::Group float64_arrays = file.open_group("float64_arrays");
     for (const auto& name : float64_arrays.child_names()) {
       const h5::Dataset dataset = float64_arrays.open_dataset(name);
       expect_type(dataset, h5::ElementType::float64);
-      state.float64_arrays.emplace(name, dataset.read<double>());
+      std::vector<double> values = dataset.read<double>();
+      verify<double>(dataset, values);
+      state.float64_arrays.emplace(name, std::move(values));
     }
     const h5::Group uint64_arrays = file.open_group("uint64_arrays");
     for (const auto& name : uint64_arrays.child_names()) {
       const h5::Dataset dataset = uint64_arrays.open_dataset(name);
       expect_type(dataset, h5::ElementType::uint64);
-      state.uint64_arrays.emplace(name, dataset.read<std::uint64_t>());
+      std::vector<std::uint64_t> values = dataset.read<std::uint64_t>();
+      verify<std::uint64_t>(dataset, values);
+      state.uint64_arrays.emplace(name, std::move(values));
     }
     return state;
   });

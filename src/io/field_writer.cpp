@@ -379,8 +379,7 @@ void write_field_snapshot(const std::filesystem::path& path, const grid::FieldSe
   constexpr std::array<std::int64_t, 2> version{1, 0};
   const h5::DatasetOptions storage{.gzip_level = options.gzip_level, .chunk_dims = {}};
 
-  produce_file_atomically(path, [&](const std::filesystem::path& temp) {
-    h5::File file = h5::File::create(temp);
+  h5::write_file_atomically(path, [&](h5::File& file) {
     {
       const h5::Group vtkhdf = file.create_group("VTKHDF");
       vtkhdf.write_attribute<std::int64_t>("Version", version);
@@ -407,7 +406,6 @@ void write_field_snapshot(const std::filesystem::path& path, const grid::FieldSe
         }
       }
     }
-    file.close();
   });
 }
 

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "microheal/core/error.hpp"
+#include "microheal/io/atomic_file.hpp"
 
 namespace microheal::io::h5 {
 
@@ -685,6 +686,32 @@ File File::open(const std::filesystem::path& path, Access access) {
   return {check(H5Fopen(p.c_str(), flags, fapl.id()), "cannot open file", p), path};
 }
 
+File File::create_in_memory(const std::filesystem::path& name) {
+  const QuietErrors quiet;
+  const std::string p = name.string();
+  PropertyList fapl(check(H5Pcreate(H5P_FILE_ACCESS), "cannot create access properties for", p), p);
+  // Grows in 1 MiB steps; no backing store: nothing touches the disk.
+  constexpr std::size_t increment = std::size_t{1} << 20;
+  check(H5Pset_fapl_core(fapl.id(), increment, false), "cannot select the in-memory driver for", p);
+  return {
+      check(H5Fcreate(p.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id()), "cannot create file", p),
+      name};
+}
+
+std::vector<std::byte> File::close_to_image() {
+  std::vector<std::byte> image;
+  {
+    const QuietErrors quiet;
+    check(H5Fflush(id(), H5F_SCOPE_LOCAL), "cannot flush", where());
+    const ssize_t size =
+        check(H5Fget_file_image(id(), nullptr, 0), "cannot size the image of", where());
+    image.resize(static_cast<std::size_t>(size));
+    check(H5Fget_file_image(id(), image.data(), image.size()), "cannot copy the image of", where());
+  }
+  close();
+  return image;
+}
+
 void File::close() {
   if (id() < 0) {
     return;
@@ -703,6 +730,14 @@ void File::close() {
     }
   }
   close_checked();
+}
+
+void write_file_atomically(const std::filesystem::path& path,
+                           const std::function<void(File&)>& fill) {
+  File file = File::create_in_memory(path);
+  fill(file);
+  const std::vector<std::byte> image = file.close_to_image();
+  io::write_file_atomically(path, image);
 }
 
 // ---------------------------------------------------------------------------------------------

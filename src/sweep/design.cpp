@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "microheal/core/error.hpp"
+#include "microheal/core/hash.hpp"
 #include "portable_random.hpp"
 
 namespace microheal::sweep {
@@ -228,16 +229,9 @@ scenario::Value axis_value_at(const Axis& axis, double u) {
 
 std::string case_id(std::vector<std::string> assignments) {
   std::sort(assignments.begin(), assignments.end());
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  const auto mix = [&hash](char c) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 0x100000001b3ULL;
-  };
-  for (const std::string& line : assignments) {
-    for (const char c : line)
-      mix(c);
-    mix('\n');
-  }
+  std::uint64_t hash = core::fnv1a64_basis;
+  for (const std::string& line : assignments)
+    hash = core::fnv1a64("\n", core::fnv1a64(line, hash));
   return hex64(hash);
 }
 

@@ -209,11 +209,8 @@ std::string summary_csv(const SummaryTable& table) {
 
 void write_summary_h5(const std::filesystem::path& path, const SummaryTable& table,
                       std::string_view design_name) {
-  io::produce_file_atomically(path, [&](const std::filesystem::path& temp) {
-    io::h5::File file = io::h5::File::create(temp);
-    write_summary_contents(file, table, design_name);
-    file.close();
-  });
+  io::h5::write_file_atomically(
+      path, [&](io::h5::File& file) { write_summary_contents(file, table, design_name); });
 }
 
 }  // namespace microheal::sweep

@@ -49,6 +49,13 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
 /// @brief Replace @p path atomically with @p contents.
 void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> contents);
 
+/// @brief Make @p previous an exact copy of @p file, atomically: a hard link where the file system
+/// has them (no data is copied), else a copy. Keeps the last good generation of a file that is
+/// about to be replaced. Nothing happens when @p file does not exist.
+/// @throws core::RunError naming @p previous when neither works
+void keep_previous_generation(const std::filesystem::path& file,
+                              const std::filesystem::path& previous);
+
 /// @brief Replace @p path atomically with whatever @p produce writes to the temporary path it is
 /// given (for files written by a library, such as HDF5). If @p produce throws, the temporary is
 /// removed, @p path is untouched and the exception propagates.

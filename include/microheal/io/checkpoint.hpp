@@ -15,12 +15,16 @@
 /// @brief Checkpoints: the full simulation state in one HDF5 file, bit for bit, so that a
 /// restarted run continues exactly where the old one stopped.
 ///
-/// Layout (format "microheal-checkpoint", version 1):
-/// - root attributes `format` (string), `format_version` (int64)
+/// Layout (format "microheal-checkpoint", version 2):
+/// - root attributes `format` (string), `format_version` (int64), `microheal_version` and
+///   `git_hash` (strings: the build that wrote it)
 /// - /grid attributes `extent` int64[3] (x y z), `spacing_mm` float64[3], `origin_mm` float64[3]
 /// - /species/<name>: float64 [nz, ny, nx], in the FieldSet's order (creation order is tracked)
 /// - /scalars/<name>: float64 scalar; /float64_arrays/<name>: float64[n];
 ///   /uint64_arrays/<name>: uint64[n]
+/// - every dataset has the attribute `fnv1a64` (uint64): core::fnv1a64 of its values' bytes as
+///   held in memory (little-endian IEEE doubles, uint64). Reading verifies it, so a file whose
+///   values were damaged after writing is refused, not resumed from.
 
 namespace microheal::io {
 
@@ -55,7 +59,8 @@ void write_checkpoint(const std::filesystem::path& path, const grid::FieldSet& f
 /// @pre the file exists, is a microheal checkpoint, and its grid (extent, spacing and origin,
 ///      compared exactly) and species names (in order) equal those of @p fields; otherwise
 ///      throws core::InputError saying what differs or what is wrong with the file, and leaves
-///      @p fields unspecified
+///      @p fields unspecified. Also core::InputError when a dataset fails its checksum or the
+///      file has another format version (the message names the dataset, or both versions).
 CheckpointState read_checkpoint(const std::filesystem::path& path, grid::FieldSet& fields);
 
 /// @brief Read only the grid and species list of the checkpoint at @p path.

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -268,17 +269,33 @@ class File : public Group {
   static File create(const std::filesystem::path& path);
   /// @brief Open an existing file.
   static File open(const std::filesystem::path& path, Access access = Access::read_only);
+  /// @brief Create a file in memory only (HDF5's core driver without backing store); @p name
+  /// appears in messages. Its bytes come out with close_to_image(), so that the caller writes them
+  /// to disk itself: a write error (a full disk) is then a plain, reported write error, where
+  /// HDF5 failing to flush a file at close leaves it half-open and crashes at process exit.
+  static File create_in_memory(const std::filesystem::path& name);
 
   /// @brief Flush and close now, reporting failure as core::RunError. Call this before relying
   /// on the file's contents (e.g. before renaming it into place).
   /// @pre every group, dataset and attribute opened from this file has been closed (throws
   /// core::RunError otherwise, because HDF5 would keep the file open behind our back)
   void close();
+  /// @brief The file's bytes (a complete HDF5 file), then close it; for files made with
+  /// create_in_memory(). Same precondition and errors as close().
+  std::vector<std::byte> close_to_image();
   const std::filesystem::path& path() const { return _path; }
 
  private:
   File(Id id, std::filesystem::path path);
   std::filesystem::path _path;
 };
+
+/// @brief Write the HDF5 file @p path atomically: @p fill builds it in memory
+/// (File::create_in_memory), then its bytes replace @p path as io::write_file_atomically does (a
+/// temporary, fsync, rename). A failing write (a full disk, a file size limit) is a
+/// core::RunError naming @p path with the system's reason, and leaves @p path as it was.
+/// @pre @p fill closes every object it opens (the file itself is closed here)
+void write_file_atomically(const std::filesystem::path& path,
+                           const std::function<void(File&)>& fill);
 
 }  // namespace microheal::io::h5

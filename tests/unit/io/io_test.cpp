@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <random>
 #include <regex>
 #include <string>
@@ -21,6 +22,7 @@
 #include "microheal/io/atomic_file.hpp"
 #include "microheal/io/checkpoint.hpp"
 #include "microheal/io/field_writer.hpp"
+#include "microheal/io/file_lock.hpp"
 #include "microheal/io/hdf5.hpp"
 
 using namespace microheal;
@@ -387,6 +389,98 @@ TEST_CASE("checkpoint write failures name the path and keep the old checkpoint",
   CHECK_THROWS_AS(io::write_checkpoint(dir / "busy", fields, {}), core::RunError);
   CHECK(read_text(path) == before);
   CHECK(entries(dir.path()) == std::vector<std::string>{"busy", "c.h5"});
+}
+
+TEST_CASE("checkpoint datasets carry checksums: changed values are refused, naming the dataset",
+          "[io]") {
+  const TempDir dir;
+  const grid::Grid g = test_grid();
+  const grid::FieldSet fields = test_fields(g, 0);
+  const fs::path path = dir / "c.h5";
+  io::write_checkpoint(path, fields,
+                       {.scalars = {{"t", 1.0}},
+                        .float64_arrays = {{"history", {1.0, 2.0}}},
+                        .uint64_arrays = {{"fingerprint", {42}}}});
+  {
+    const h5::File file = h5::File::open(path);
+    CHECK(file.read_string_attribute("microheal_version").size() > 0);
+    CHECK(file.open_group("species").open_dataset("B").has_attribute("fnv1a64"));
+  }
+  // One value changed behind HDF5's back in each dataset, one dataset at a time: HDF5 reads it
+  // without complaint, the checksum does not.
+  for (const std::string dataset :
+       {"species/A", "species/C", "scalars/t", "float64_arrays/history"}) {
+    const fs::path damaged = dir / "damaged.h5";
+    fs::copy_file(path, damaged, fs::copy_options::overwrite_existing);
+    {
+      const h5::File file = h5::File::open(damaged, h5::Access::read_write);
+      const h5::Dataset d = file.open_dataset(dataset);
+      std::vector<double> values = d.read<double>();
+      values.back() = std::nextafter(values.back(), 1e300);
+      d.write<double>(values);
+    }
+    grid::FieldSet target(g, {"A", "B", "C"});
+    CHECK_THROWS_WITH(io::read_checkpoint(damaged, target),
+                      Catch::Contains("damaged.h5") && Catch::Contains("/" + dataset) &&
+                          Catch::Contains("fails its checksum"));
+  }
+  {
+    const fs::path damaged = dir / "damaged.h5";
+    fs::copy_file(path, damaged, fs::copy_options::overwrite_existing);
+    {
+      const h5::File file = h5::File::open(damaged, h5::Access::read_write);
+      const h5::Dataset d = file.open_dataset("uint64_arrays/fingerprint");
+      d.write<std::uint64_t>(std::vector<std::uint64_t>{43});
+    }
+    grid::FieldSet target(g, {"A", "B", "C"});
+    CHECK_THROWS_WITH(io::read_checkpoint(damaged, target),
+                      Catch::Contains("/uint64_arrays/fingerprint") && Catch::Contains("checksum"));
+  }
+  grid::FieldSet target(g, {"A", "B", "C"});
+  CHECK(io::read_checkpoint(path, target).uint64_arrays.at("fingerprint") == U64{42});
+}
+
+TEST_CASE("the previous generation of a file is kept whole while the next one is written", "[io]") {
+  const TempDir dir;
+  const fs::path file = dir / "checkpoint.h5";
+  const fs::path previous = dir / "checkpoint.prev.h5";
+  io::keep_previous_generation(file, previous);  // nothing to keep yet
+  CHECK(entries(dir.path()).empty());
+  io::write_file_atomically(file, std::string_view("first"));
+  io::keep_previous_generation(file, previous);
+  io::write_file_atomically(file, std::string_view("second"));
+  CHECK(read_text(previous) == "first");
+  CHECK(read_text(file) == "second");
+  io::keep_previous_generation(file, previous);
+  CHECK(read_text(previous) == "second");
+  CHECK(entries(dir.path()) == std::vector<std::string>{"checkpoint.h5", "checkpoint.prev.h5"});
+}
+
+TEST_CASE("a lock file is held by one owner at a time and says who", "[io]") {
+  const TempDir dir;
+  const fs::path path = dir / ".lock";
+  CHECK_FALSE(io::FileLock::is_held(path));
+  CHECK(entries(dir.path()).empty());  // looking changes nothing
+  {
+    const std::optional<io::FileLock> first = io::FileLock::try_acquire(path, "run 1");
+    REQUIRE(first.has_value());
+    CHECK(io::FileLock::is_held(path));
+    CHECK(io::FileLock::owner_of(path) == "run 1");
+    // flock conflicts between open files, so a second acquisition in this process is refused as
+    // one in another process would be.
+    CHECK_FALSE(io::FileLock::try_acquire(path, "run 2").has_value());
+    CHECK(io::FileLock::owner_of(path) == "run 1");
+  }
+  CHECK_FALSE(io::FileLock::is_held(path));  // released with its owner
+  {
+    const std::optional<io::FileLock> again = io::FileLock::try_acquire(path, "");
+    REQUIRE(again.has_value());
+    CHECK(io::FileLock::owner_of(path) == "run 1");  // an empty owner leaves the file as it was
+    again->remove_file();
+  }
+  CHECK(entries(dir.path()).empty());
+  CHECK_THROWS_WITH(io::FileLock::try_acquire(dir / "missing" / ".lock", "x"),
+                    Catch::Contains("missing/.lock"));
 }
 
 // ---------------------------------------------------------------------------------------------
