@@ -84,7 +84,8 @@ class SlurmCluster:
 
     def start(self, timeout=60):
         if os.geteuid() != 0:
-            raise Unavailable("a test Slurm cluster needs root (slurmd starts jobs as their user)")
+            raise Unavailable("not root: the test cluster's daemons run as root (SlurmUser, "
+                              "SlurmdUser)")
         missing = []
         for name in self.PROGRAMS:
             path = find_program(name)
