@@ -196,7 +196,8 @@ def test_array(c, exe, source, tmp, cluster):
                 + (": it had already finished; make the case longer" if done_early else ""))
         cluster.run(command)
     states = cluster.wait_for_job(job, timeout=300)
-    c.check(states.get(f"{job}_0") == "COMPLETED", f"(b) task 0 completes ({states})")
+    c.check(states.get(f"{job}_0") == "COMPLETED" and states.get(f"{job}_1") == "CANCELLED",
+            f"(b) task 0 completes, task 1 is cancelled ({states})")
     exit_code = cluster.job_info(f"{job}_2").get("ExitCode")
     c.check(exit_code == "75:0",
             f"(b) the signalled task exits with 75, stopped (Slurm: {states.get(f'{job}_2')}, "
