@@ -26,3 +26,24 @@ foreach(check "local_mpi;local, MPI and analyze" "kill_resume;kill and resume" "
                    $<TARGET_FILE:microheal> ${PROJECT_SOURCE_DIR})
   set_tests_properties("integration: sweep ${name}" PROPERTIES LABELS "integration" TIMEOUT 300)
 endforeach()
+
+# `microheal sweep --emit-slurm` against a real Slurm 22.05 (slurm-wlm and munge from
+# scripts/setup-deps): tests/integration/slurm_cluster.py starts a private one-node cluster as root
+# (munged, slurmctld, slurmd with their own slurm.conf, munge key and ports in a scratch folder;
+# nothing under /etc is written) and stops it at the end. "array": an array equals the local run;
+# tasks cancelled (scancel) and signalled (scancel --batch --signal=TERM) mid-case stop with their
+# cases pending, and the resubmitted script gives the uninterrupted summary (about 75 s, both
+# cores). "time limit": with --emit-slurm --time 1 the task is stopped by the early warning signal,
+# not killed at the limit (about 30 s; up to 90 s, as Slurm checks limits every 30 s). Not root,
+# Slurm or munge missing, or a daemon failing to start: skipped (exit 77) with the reason. The lock
+# keeps the two from competing for the two cores (and their clusters from starting together).
+foreach(check "array;array, pre-emption and resubmission" "time-limit;time-limit warning")
+  list(GET check 0 part)
+  list(GET check 1 name)
+  add_test(NAME "integration: sweep on a real Slurm, ${name}"
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/sweep_slurm_real.py
+                   $<TARGET_FILE:microheal> ${PROJECT_SOURCE_DIR} ${part})
+  set_tests_properties("integration: sweep on a real Slurm, ${name}"
+                       PROPERTIES LABELS "integration" TIMEOUT 400 SKIP_RETURN_CODE 77
+                                  RESOURCE_LOCK "slurm")
+endforeach()
