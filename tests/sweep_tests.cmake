@@ -16,9 +16,10 @@ catch_discover_tests(microheal_sweep_tests TEST_PREFIX "sweep: " PROPERTIES LABE
 # mpirun -np 2 and -np 1, a case failing at run time recorded while the others complete, collect
 # and analyze (main effects, Sobol indices); kill -9 part-way and a re-run that runs only the
 # missing cases; the Slurm job-array script (bash -n, --array, a task run by hand); bad sweep
-# files and directories (exit 2, nothing written) and the example sweeps.
+# files and directories (exit 2, nothing written) and the example sweeps; a local and an MPI sweep
+# stopped by a signal (cases stopped with their checkpoints, exit 75, the re-run finishes them).
 foreach(check "local_mpi;local, MPI and analyze" "kill_resume;kill and resume" "slurm;Slurm array"
-              "bad_input;bad input and examples")
+              "bad_input;bad input and examples" "stop;stopped by a signal")
   list(GET check 0 script)
   list(GET check 1 name)
   add_test(NAME "integration: sweep ${name}"

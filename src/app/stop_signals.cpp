@@ -41,7 +41,8 @@ struct sigaction stop_action() {
 }  // namespace
 
 StopSignals::StopSignals() {
-  received_signal.store(0);
+  // The flag is not reset: a StopSignals made inside another (a run inside an MPI sweep rank) must
+  // still see a stop that arrived before it, and a process that was asked to stop stays stopping.
   const struct sigaction action = stop_action();
   ::sigaction(SIGINT, &action, &_previous_int);
   ::sigaction(SIGTERM, &action, &_previous_term);

@@ -16,7 +16,8 @@ namespace microheal::app {
 inline constexpr int stopped_exit_code = 75;
 
 /// @brief Installs the handlers for SIGINT and SIGTERM; the destructor puts the previous ones
-/// back. One per process at a time (the flag a handler sets is process-wide, as signals are).
+/// back. The flag a handler sets is process-wide, as signals are, and stays set: nested
+/// StopSignals (a run inside a sweep rank) all see a stop that arrived under any of them.
 class StopSignals {
  public:
   StopSignals();

@@ -114,8 +114,10 @@ class CaseLog {
     const std::string where = rank >= 0 ? fmt::format(" on rank {}", rank) : "";
     const std::string values = case_values_text(c);
     switch (report.outcome) {
-      case CaseOutcome::busy:
       case CaseOutcome::stopped:
+        ++_stopped;
+        [[fallthrough]];
+      case CaseOutcome::busy:
         say(fmt::format("{}{}: {}", who, where,
                         report.error.empty() ? "another process is running it; not recorded here"
                                              : report.error));
@@ -135,10 +137,14 @@ class CaseLog {
                     ok ? "" : ": " + first_line(report.error)));
   }
 
+  /// Cases stopped by a signal so far.
+  std::size_t stopped() const { return _stopped; }
+
  private:
   const SweepSession& _session;
   std::size_t _to_run;
   std::size_t _done = 0;
+  std::size_t _stopped = 0;
 };
 
 /// summary.csv and summary.h5 from the case records; the table.
@@ -348,7 +354,7 @@ void run_with_mpi(const SweepOptions& o) {
   steps.case_finished = [&](const CaseReport& report, int rank) { (*log)(report, rank); };
   steps.coordinator_finish = [&] {
     const double wall = std::chrono::duration<double>(Clock::now() - start).count();
-    if (!pending.empty() && wall > 0.0) {
+    if (!pending.empty() && wall > 0.0 && log->stopped() == 0) {
       say(fmt::format("{} case(s) in {:.1f} s: {:.0f} cases per hour", pending.size(), wall,
                       static_cast<double>(pending.size()) * seconds_per_hour / wall));
     }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "microheal/core/error.hpp"
+#include "stop_signals.hpp"
 #include "sweep_mpi.hpp"
 
 namespace microheal::app {
@@ -105,7 +106,8 @@ void worker(const MpiSweepSteps& steps) {
   }
 }
 
-void dispatch(const MpiSweepSteps& steps, const std::vector<std::size_t>& pending, int ranks) {
+void dispatch(const MpiSweepSteps& steps, const std::vector<std::size_t>& pending, int ranks,
+              const StopSignals& signals) {
   std::size_t next = 0;
   int active = ranks - 1;
   while (active > 0) {
@@ -123,7 +125,9 @@ void dispatch(const MpiSweepSteps& steps, const std::vector<std::size_t>& pendin
              MPI_STATUS_IGNORE);
     if (!text.empty())
       steps.case_finished(decode(text), status.MPI_SOURCE);
-    if (next < pending.size()) {
+    // After a stop request no case starts: each rank gets "done" as it reports (its running case
+    // saw the same signal from mpirun and stopped with its checkpoint).
+    if (next < pending.size() && !signals.requested()) {
       send_index(static_cast<long long>(pending[next++]), status.MPI_SOURCE);
     } else {
       send_index(-1, status.MPI_SOURCE);
@@ -149,17 +153,24 @@ int run_ranks(const MpiSweepSteps& steps, const MpiSession& mpi, std::exception_
   MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
   if (code != 0)
     return code;
+  // mpirun passes SIGINT and SIGTERM on to every rank: each finishes or stops its case and rank 0
+  // hands out no more.
+  const StopSignals signals;
   if (mpi.rank() != 0) {
     worker(steps);
     return 0;
   }
   if (mpi.size() == 1) {
-    for (const std::size_t index : pending)
+    for (const std::size_t index : pending) {
+      if (signals.requested())
+        break;
       steps.case_finished(run_guarded(steps, index), 0);
+    }
   } else {
-    dispatch(steps, pending, mpi.size());
+    dispatch(steps, pending, mpi.size(), signals);
   }
-  return steps.coordinator_finish();
+  const int finish_code = steps.coordinator_finish();
+  return signals.requested() ? stopped_exit_code : finish_code;
 }
 
 }  // namespace
