@@ -102,12 +102,27 @@ void add_statistics(solver::IntegratorStatistics& into, const solver::Integrator
         first ? add.dt_smallest_h : std::min(into.dt_smallest_h, add.dt_smallest_h);
     into.dt_largest_h = first ? add.dt_largest_h : std::max(into.dt_largest_h, add.dt_largest_h);
   }
-  // Mass balances are per integrator: the latest one is kept.
-  into.mass_initial = add.mass_initial;
+  // Mass balances of the segments of a resumed run join: the first segment's initial mass, the
+  // changes of all segments, the last one's final mass (each segment starts where the last ended).
+  if (add.mass_initial.empty())
+    return;
+  if (into.mass_initial.size() != add.mass_initial.size() ||
+      into.mass_change_reaction.size() != add.mass_change_reaction.size()) {
+    into.mass_initial = add.mass_initial;
+    into.mass_final = add.mass_final;
+    into.mass_change_reaction = add.mass_change_reaction;
+    into.mass_change_transport = add.mass_change_transport;
+    into.mass_change_external = add.mass_change_external;
+    return;
+  }
+  const auto accumulate = [](std::vector<double>& sum, const std::vector<double>& more) {
+    for (std::size_t s = 0; s < sum.size() && s < more.size(); ++s)
+      sum[s] += more[s];
+  };
+  accumulate(into.mass_change_reaction, add.mass_change_reaction);
+  accumulate(into.mass_change_transport, add.mass_change_transport);
+  accumulate(into.mass_change_external, add.mass_change_external);
   into.mass_final = add.mass_final;
-  into.mass_change_reaction = add.mass_change_reaction;
-  into.mass_change_transport = add.mass_change_transport;
-  into.mass_change_external = add.mass_change_external;
 }
 
 }  // namespace

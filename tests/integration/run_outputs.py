@@ -191,6 +191,18 @@ def main():
                 and manifest["scenario"]["needle"]["seed"] == 7,
                 "manifest: resolved scenario carries the --set values")
         c.check(manifest["grid"]["extent"] == [13, 1, 13], f"grid {manifest['grid']['extent']}")
+        balance = manifest.get("mass_balance", [])
+        worst = max((abs(r["residual_relative"]) for r in balance), default=None)
+        closes = all(abs(r["initial"] + r["reaction"] + r["transport"] + r["external"]
+                         - r["final"] - r["residual"]) <= 1e-12 * max(1.0, abs(r["initial"]))
+                     for r in balance)
+        c.check(len(balance) == 11 and worst is not None and worst < 1e-12 and closes
+                and any(r["initial"] + r["external"] > 0 for r in balance
+                        if r["species"] == "damage"),
+                f"manifest: mass balance of the 11 species closes to round-off ({worst}), the "
+                "injury in it (applied before the first step: in the initial mass)")
+        c.check("mass balance" in log and "largest residual" in log,
+                "the end-of-run summary reports the mass balance")
         check_snapshots(c, out, manifest["grid"])
 
         metrics = json.loads((out / "metrics.json").read_text())
