@@ -16,7 +16,6 @@
 #include <ctime>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -113,28 +112,16 @@ std::string punctures_csv(const simulation::Simulation& sim) {
 }
 
 /// The numerical failure as the user needs it: species, voxel (i, j, k), its layer and depth, and
-/// the time; the integrator's message gives species and voxel.
+/// the time, from the error's fields.
 std::string failure_message(const core::NumericalError& error, const simulation::Simulation& sim,
                             const fs::path& checkpoint, const fs::path& snapshot) {
-  const std::string what = error.what();
   std::string where;
-  const std::regex voxel_pattern(R"(species '([^']+)' at voxel \((\d+), (\d+), (\d+)\) is (\S+))");
-  std::smatch match;
-  if (std::regex_search(what, match, voxel_pattern)) {
-    const Index k = std::stoll(match[4].str());
-    const std::vector<geometry::Layer> layers = sim.tissue().plane_layers(sim.grid());
-    const std::string layer =
-        k >= 0 && k < static_cast<Index>(layers.size())
-            ? std::string(geometry::layer_name(layers[static_cast<std::size_t>(k)]))
-            : "?";
-    std::string value = match[5].str();
-    if (!value.empty() && value.back() == ',')
-      value.pop_back();
+  if (const std::optional<core::FieldLocation>& at = error.location()) {
     where = fmt::format(
         ": species '{}' at voxel (i, j, k) = ({}, {}, {}) in the {} (depth {:.3g} mm) "
         "is {}",
-        match[1].str(), match[2].str(), match[3].str(), match[4].str(), layer,
-        sim.grid().center_mm(grid::Axis::z, k), value);
+        at->species, at->voxel[0], at->voxel[1], at->voxel[2],
+        at->layer.empty() ? std::string("?") : at->layer, at->depth_mm, at->value);
   }
   return fmt::format(
       "numerical failure at t = {:.6g} h (day {:.3f}){}. The last good state (t = {:.6g} h) is "
@@ -142,7 +129,7 @@ std::string failure_message(const core::NumericalError& error, const simulation:
       "numerics.rtol or numerics.dt_max_h may help (then start again with --overwrite). "
       "Integrator: {}",
       sim.time_h(), sim.time_h() / hours_per_day, where, sim.time_h(), checkpoint.string(),
-      snapshot.string(), what);
+      snapshot.string(), error.what());
 }
 
 /// One species' line of the mass balance.

@@ -463,12 +463,25 @@ bool Simulation::advance_to(double t_h, const solver::StopRequest& stop) {
       next = std::min(next, s.session_times_h[static_cast<std::size_t>(s.sessions_applied)]);
     if (s.next_output < s.spec.output_times_h.size())
       next = std::min(next, s.spec.output_times_h[s.next_output]);
-    const bool reached = s.integrator->advance_to(
-        s.fields, s.time_h, next,
-        [&](const grid::FieldSet& start, double start_h, const grid::FieldSet& end, double end_h) {
-          s.observe_inside_step(*this, start, start_h, end, end_h, next);
-        },
-        stop);
+    bool reached = false;
+    try {
+      reached = s.integrator->advance_to(
+          s.fields, s.time_h, next,
+          [&](const grid::FieldSet& start, double start_h, const grid::FieldSet& end,
+              double end_h) { s.observe_inside_step(*this, start, start_h, end, end_h, next); },
+          stop);
+    } catch (core::NumericalError& error) {
+      // The solver knows voxels, not tissue: add the layer and depth of the failing plane.
+      if (const auto& where = error.location()) {
+        const Index k = where->voxel[2];
+        const std::vector<geometry::Layer> layers = s.tissue.plane_layers(s.grid);
+        if (k >= 0 && k < static_cast<Index>(layers.size())) {
+          error.set_layer(std::string(geometry::layer_name(layers[static_cast<std::size_t>(k)])),
+                          s.grid.center_mm(grid::Axis::z, k));
+        }
+      }
+      throw;
+    }
     if (!reached)
       return false;
     s.process_events(*this);

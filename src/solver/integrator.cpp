@@ -106,6 +106,18 @@ std::string voxel_text(const grid::Grid& g, Index v) {
   return fmt::format("({}, {}, {})", i, j, k);
 }
 
+core::FieldLocation location_of(const grid::FieldSet& fields, const Finding& finding) {
+  const grid::Grid& g = fields.grid();
+  const Index v = finding.voxel;
+  const std::size_t s = finding.species;
+  return core::FieldLocation{
+      s < fields.names().size() ? fields.names()[s] : fmt::format("species {}", s),
+      {v % g.nx(), (v / g.nx()) % g.ny(), v / (g.nx() * g.ny())},
+      finding.value,
+      {},
+      std::numeric_limits<double>::quiet_NaN()};
+}
+
 std::string species_name(const std::vector<std::string>& names, std::size_t s) {
   return s < names.size() ? names[s] : fmt::format("species {}", s);
 }
@@ -328,10 +340,12 @@ void SplitIntegrator::uncontrolled_step(grid::FieldSet& fields, double dt_h, dou
   const Attempt a = attempt(fields, dt_h);
   if (a.finding.nonfinite) {
     const std::string when = std::isnan(t_h) ? std::string() : fmt::format(" from t = {} h", t_h);
-    throw core::NumericalError(fmt::format(
-        "time integration failed in a fixed step of {} h{}: species '{}' at voxel {} is {}", dt_h,
-        when, species_name(fields.names(), a.finding.species),
-        voxel_text(fields.grid(), a.finding.voxel), a.finding.value));
+    throw core::NumericalError(
+        fmt::format(
+            "time integration failed in a fixed step of {} h{}: species '{}' at voxel {} is {}",
+            dt_h, when, species_name(fields.names(), a.finding.species),
+            voxel_text(fields.grid(), a.finding.voxel), a.finding.value),
+        t_h, location_of(fields, a.finding));
   }
   accept(a, dt_h);
 }
@@ -409,6 +423,9 @@ bool SplitIntegrator::advance_adaptive(grid::FieldSet& fields, double& t_h, doub
       a = attempt(fields, h);
       double factor = 1.0;
       std::string why;
+      std::optional<core::FieldLocation> where;
+      if (a.finding.nonfinite || a.finding.negative)
+        where = location_of(fields, a.finding);
       if (a.finding.nonfinite || !std::isfinite(a.error)) {
         ++_stats.steps_rejected_error;
         factor = c.max_shrink;
@@ -440,7 +457,8 @@ bool SplitIntegrator::advance_adaptive(grid::FieldSet& fields, double& t_h, doub
         throw core::NumericalError(
             fmt::format("time integration failed at t = {} h: a step of {} h (dt_min_h = {} h) was "
                         "rejected: {}",
-                        t_h, h, c.dt_min_h, why));
+                        t_h, h, c.dt_min_h, why),
+            t_h, std::move(where));
       }
       // The minimum step itself is tried once before giving up.
       h = std::max(h * factor, c.dt_min_h);

@@ -323,6 +323,17 @@ TEST_CASE("a step below dt_min fails naming the species, voxel and time", "[inte
                       Catch::Contains("'b'") && Catch::Contains("(2, 1, 0)") &&
                           Catch::Contains("t = 0") && Catch::Contains("dt_min"));
     CHECK(integrator.statistics().steps_rejected_negative > 0);
+    // The same as fields: callers never parse the message.
+    try {
+      integrator.advance_to(u, t, 1.0);
+      FAIL("no NumericalError");
+    } catch (const NumericalError& error) {
+      REQUIRE(error.location().has_value());
+      CHECK(error.location()->species == "b");
+      CHECK(error.location()->voxel == std::array<microheal::Index, 3>{2, 1, 0});
+      CHECK(error.location()->value < 0.0);
+      CHECK(error.time_h() == 0.0);
+    }
     CHECK(t == 0.0);
     CHECK(u[1][static_cast<std::size_t>(g.index(2, 1, 0))] == 0.0);  // restored, not clamped
   }
