@@ -278,8 +278,10 @@ struct Simulation::Impl {
     const geometry::NeedleSpec needle = protocol.needle_for_session(session);
     if (!uses_slits(spec.domain))
       return geometry::place_punctures(needle, geometry::Tile::of(grid), session).punctures;
+    const geometry::NeedleSpec row_needle = slit_row_needle(needle);
     std::vector<geometry::Puncture> row =
-        geometry::place_punctures(needle, layout_tile(spec.domain, needle), session).punctures;
+        geometry::place_punctures(row_needle, layout_tile(spec.domain, row_needle), session)
+            .punctures;
     const double centre_y_mm =
         grid.origin_mm()[1] + 0.5 * static_cast<double>(grid.ny()) * grid.spacing_mm(grid::Axis::y);
     for (geometry::Puncture& puncture : row)
@@ -295,8 +297,9 @@ struct Simulation::Impl {
 
     // Slits: the row's punctures on a strip much thinner than the needle, periodic in y, where
     // every needle and its images merge into a band through the whole strip; then extruded.
+    const geometry::NeedleSpec row_needle = slit_row_needle(needle);
     const geometry::PunctureLayout layout =
-        geometry::place_punctures(needle, layout_tile(spec.domain, needle), session);
+        geometry::place_punctures(row_needle, layout_tile(spec.domain, row_needle), session);
     const double strip_mm = needle.radius_mm() / slit_strip_per_radius;
     const grid::Grid strip({grid.nx(), 1, grid.nz()}, {grid.spacing_mm(grid::Axis::x), strip_mm,
                                                        grid.spacing_mm(grid::Axis::z)});

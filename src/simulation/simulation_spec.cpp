@@ -130,14 +130,15 @@ void validate_needles(const SimulationSpec& spec) {
           "(domain.depth_mm = " +
           number(d.depth_mm) + " mm); the block must be deeper than the needle goes");
     }
-    const double spacing = lattice_spacing_mm(needle);
+    const geometry::NeedleSpec laid_out = slits ? slit_row_needle(needle) : needle;
+    const double spacing = lattice_spacing_mm(laid_out);
     const auto check_tile = [&](const char* axis, double extent_mm) {
       // The lattice fit allows the density 2 % off, so a tile a hair under one spacing is fine.
       if (extent_mm < (1.0 - lattice_fit_tolerance) * spacing) {
         throw core::InputError(std::string("domain.tile_mm.") + axis + " = " + number(extent_mm) +
                                " mm is smaller than one lattice spacing (" + number(spacing) +
                                " mm at " + number(needle.density_per_cm2) + " punctures/cm² in " +
-                               std::to_string(needle.passes) + " pass(es), " + path +
+                               std::to_string(laid_out.passes) + " pass(es), " + path +
                                "): the periodic tile must hold at least one puncture per pass");
       }
     };
@@ -157,7 +158,7 @@ void validate_needles(const SimulationSpec& spec) {
       }
     }
     try {
-      (void)geometry::place_punctures(needle, layout_tile(d, needle), s);
+      (void)geometry::place_punctures(laid_out, layout_tile(d, laid_out), s);
     } catch (const core::InputError& error) {
       throw core::InputError(path + " (session " + std::to_string(s) + ") on the tile " +
                              (slits ? "row" : "") + ": " + error.what());
@@ -182,6 +183,11 @@ double lattice_spacing_mm(const geometry::NeedleSpec& needle) {
                               ? needle.density_per_cm2 / static_cast<double>(needle.passes)
                               : needle.density_per_cm2;
   return std::sqrt(mm2_per_cm2 / per_pass);
+}
+
+geometry::NeedleSpec slit_row_needle(geometry::NeedleSpec needle) {
+  needle.passes = 1;
+  return needle;
 }
 
 bool uses_slits(const DomainSpec& domain) {

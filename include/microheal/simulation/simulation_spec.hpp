@@ -118,7 +118,14 @@ bool uses_slits(const DomainSpec& domain);
 /// @brief The lateral tile a session's punctures are placed on: the whole tile for needles; for
 /// slits one lattice row, tile_mm.x by one lattice spacing (so the lattice has a single row, whose
 /// x positions become the slits).
+/// @pre for slits, @p needle is the row's needle (slit_row_needle)
 geometry::Tile layout_tile(const DomainSpec& domain, const geometry::NeedleSpec& needle);
+
+/// @brief The needle whose lattice becomes the slit row of a 2D section: @p needle as one pass at
+/// the session's total density. A section through P pen passes of density D / P each cannot tell
+/// their lattices apart; laying out one row per pass instead (as before) put P rows of
+/// sqrt(D / P) slits per mm into the section, sqrt(P) times the dose of one pass at D.
+geometry::NeedleSpec slit_row_needle(geometry::NeedleSpec needle);
 
 /// @brief Mean distance between neighbouring punctures of one pass, mm: 10 / sqrt(density per
 /// pass) for a pen, 10 / sqrt(density) for a roller (its strokes overlap into one lattice).

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <numeric>
 #include <source_location>
 #include <sstream>
 #include <string>
@@ -270,6 +271,33 @@ TEST_CASE("slits are the row's needles extruded along y", "[simulation]") {
       }
     }
   }
+}
+
+TEST_CASE("passes at a fixed total density give the same 2D section", "[simulation]") {
+  // A section cannot tell the passes' lattices apart: one row at the total density, so the dose
+  // does not grow with the number of passes (it grew as sqrt(passes) when each pass had a row).
+  SimulationSpec spec = small_spec(2, 0.02);
+  spec.domain.tile_mm = {1.264, 1.264};  // two cells of the 250/cm² lattice
+  const auto injury_of = [&](int passes) {
+    SimulationSpec s = spec;
+    s.protocol.needle.passes = passes;
+    return Simulation(s).session_injury(0);
+  };
+  const geometry::InjuryField one = injury_of(1);
+  REQUIRE(one.punctures.size() == 2);
+  const double damage_one = std::accumulate(one.damage.begin(), one.damage.end(), 0.0);
+  REQUIRE(damage_one > 0.0);
+  for (const int passes : {2, 4}) {
+    const geometry::InjuryField more = injury_of(passes);
+    CHECK(more.punctures.size() == one.punctures.size());
+    CHECK(more.damage == one.damage);
+    CHECK(more.analytic_track_volume_mm3 == one.analytic_track_volume_mm3);
+  }
+  // In 3D the passes are separate lattices at density / passes each: the same number of tracks.
+  SimulationSpec block = small_spec(3, 0.04);
+  block.domain.tile_mm = {1.264, 1.264};
+  block.protocol.needle.passes = 4;
+  CHECK(Simulation(block).session_injury(0).punctures.size() == 4);
 }
 
 TEST_CASE("observers see every event, and the run lands on each time exactly", "[simulation]") {
