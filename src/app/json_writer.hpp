@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "microheal/core/json.hpp"
+#include "microheal/core/text.hpp"
 
 /// @file
 /// @brief A small streaming JSON writer for manifest.json and metrics.json (no JSON library is a
@@ -44,9 +45,7 @@ class JsonWriter {
   static std::string number(double v) {
     if (!std::isfinite(v))
       return "null";
-    std::array<char, 32> buffer{};
-    const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), v);
-    return {buffer.data(), result.ptr};
+    return core::round_trip_text(v);
   }
 
   static std::string quoted(std::string_view text) {

@@ -1,4 +1,5 @@
 #include "microheal/geometry/needle_pattern.hpp"
+#include "microheal/core/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -23,10 +24,7 @@ constexpr double infinity = std::numeric_limits<double>::infinity();
 constexpr double density_tolerance = 0.02;
 
 std::string number(double value, int precision = 4) {
-  std::ostringstream text;
-  text.precision(precision);
-  text << value;
-  return text.str();
+  return core::message_text(value, precision);
 }
 
 void check_range(std::string_view field, double value, double lo, double hi,

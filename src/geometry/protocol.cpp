@@ -1,4 +1,5 @@
 #include "microheal/geometry/protocol.hpp"
+#include "microheal/core/text.hpp"
 
 #include <cmath>
 #include <sstream>
@@ -12,9 +13,7 @@ namespace microheal::geometry {
 namespace {
 
 std::string number(double value) {
-  std::ostringstream text;
-  text << value;
-  return text.str();
+  return core::message_text(value);
 }
 
 /// The schedule of a spec whose counts are already checked: explicit days or count x interval.

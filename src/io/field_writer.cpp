@@ -1,4 +1,5 @@
 #include "microheal/io/field_writer.hpp"
+#include "microheal/core/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -22,9 +23,7 @@ namespace {
 // Shortest text that reads back as the same double, so times, origins and spacings survive the
 // round trip through JSON and XML exactly.
 std::string format_double(double value) {
-  std::array<char, 32> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-  return {buffer.data(), result.ptr};
+  return core::round_trip_text(value);
 }
 
 std::string xml_escape(std::string_view text) {

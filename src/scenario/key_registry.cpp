@@ -1,4 +1,5 @@
 #include "microheal/scenario/key_registry.hpp"
+#include "microheal/core/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -25,9 +26,7 @@ constexpr double max_hours = 24.0 * max_days;
 constexpr double max_seed = 9007199254740992.0;
 
 std::string number_text(double value) {
-  std::array<char, 32> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-  return {buffer.data(), result.ptr};
+  return core::round_trip_text(value);
 }
 
 std::string join(const std::vector<std::string>& items, std::string_view separator) {

@@ -1,4 +1,5 @@
 #include "microheal/simulation/simulation.hpp"
+#include "microheal/core/text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -28,9 +29,7 @@ constexpr double slit_strip_per_radius = 64.0;
 constexpr int slit_area_points = 4096;
 
 std::string number(double value) {
-  std::ostringstream text;
-  text << value;
-  return text.str();
+  return core::message_text(value);
 }
 
 /// Rasterisation settings: the bleeding field comes back as a volume fraction (bolus 1), so the

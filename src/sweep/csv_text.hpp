@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "microheal/core/text.hpp"
+
 /// @file
 /// @brief Text of CSV cells, shared by summary.csv and the analysis tables (private to sweep).
 
@@ -18,9 +20,7 @@ inline std::string number_text(double v, std::string_view nan_text) {
     return std::string(nan_text);
   if (std::isinf(v))
     return v > 0 ? "inf" : "-inf";
-  std::array<char, 32> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), v);
-  return {buffer.data(), result.ptr};
+  return core::round_trip_text(v);
 }
 
 /// @brief RFC 4180: quote a field holding a comma, quote or line break; double the quotes inside.
