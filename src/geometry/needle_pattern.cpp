@@ -1,5 +1,4 @@
 #include "microheal/geometry/needle_pattern.hpp"
-#include "microheal/core/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -13,6 +12,7 @@
 #include <utility>
 
 #include "microheal/core/error.hpp"
+#include "microheal/core/text.hpp"
 
 namespace microheal::geometry {
 

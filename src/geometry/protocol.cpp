@@ -1,5 +1,4 @@
 #include "microheal/geometry/protocol.hpp"
-#include "microheal/core/text.hpp"
 
 #include <cmath>
 #include <sstream>
@@ -7,6 +6,7 @@
 #include <utility>
 
 #include "microheal/core/error.hpp"
+#include "microheal/core/text.hpp"
 
 namespace microheal::geometry {
 

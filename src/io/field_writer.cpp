@@ -1,5 +1,4 @@
 #include "microheal/io/field_writer.hpp"
-#include "microheal/core/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -8,11 +7,13 @@
 #include <cstdint>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <system_error>
 
 #include "microheal/core/error.hpp"
 #include "microheal/core/json.hpp"
+#include "microheal/core/text.hpp"
 #include "microheal/io/atomic_file.hpp"
 #include "microheal/io/hdf5.hpp"
 
@@ -134,173 +135,6 @@ void check_gzip_level(int level) {
 
 // --- a minimal JSON reader, enough for .series files --------------------------------------------
 
-class JsonReader {
- public:
-  JsonReader(std::string_view text, std::string file) : _text(text), _file(std::move(file)) {}
-
-  [[noreturn]] void fail(std::string_view what) const {
-    throw core::InputError("field series '" + _file + "': " + std::string(what) + " at offset " +
-                           std::to_string(_pos));
-  }
-  void skip_space() {
-    while (_pos < _text.size() && (_text[_pos] == ' ' || _text[_pos] == '\n' ||
-                                   _text[_pos] == '\r' || _text[_pos] == '\t')) {
-      ++_pos;
-    }
-  }
-  bool at_end() {
-    skip_space();
-    return _pos >= _text.size();
-  }
-  char peek() {
-    skip_space();
-    if (_pos >= _text.size()) {
-      fail("unexpected end of file");
-    }
-    return _text[_pos];
-  }
-  void expect(char c) {
-    if (peek() != c) {
-      fail(std::string("expected '") + c + "'");
-    }
-    ++_pos;
-  }
-  // Consumes @p c if it is next.
-  bool accept(char c) {
-    if (peek() == c) {
-      ++_pos;
-      return true;
-    }
-    return false;
-  }
-  std::string string() {
-    expect('"');
-    std::string out;
-    while (true) {
-      if (_pos >= _text.size()) {
-        fail("unterminated string");
-      }
-      const char c = _text[_pos++];
-      if (c == '"') {
-        return out;
-      }
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (_pos >= _text.size()) {
-        fail("unterminated string");
-      }
-      const char e = _text[_pos++];
-      switch (e) {
-        case '"':
-        case '\\':
-        case '/':
-          out += e;
-          break;
-        case 'b':
-          out += '\b';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'u':
-          out += unicode_escape();
-          break;
-        default:
-          fail("bad escape in string");
-      }
-    }
-  }
-  double number() {
-    skip_space();
-    const char* begin = _text.data() + _pos;
-    double value = 0.0;
-    const auto [end, error] = std::from_chars(begin, _text.data() + _text.size(), value);
-    if (error != std::errc()) {
-      fail("expected a number");
-    }
-    _pos += static_cast<std::size_t>(end - begin);
-    return value;
-  }
-  // Skips any value (for keys this reader does not use).
-  void skip_value() {
-    const char c = peek();
-    if (c == '"') {
-      string();
-    } else if (c == '{') {
-      ++_pos;
-      if (!accept('}')) {
-        do {
-          string();
-          expect(':');
-          skip_value();
-        } while (accept(','));
-        expect('}');
-      }
-    } else if (c == '[') {
-      ++_pos;
-      if (!accept(']')) {
-        do {
-          skip_value();
-        } while (accept(','));
-        expect(']');
-      }
-    } else if (literal("true") || literal("false") || literal("null")) {
-      return;
-    } else {
-      number();
-    }
-  }
-
- private:
-  bool literal(std::string_view word) {
-    if (_text.substr(_pos).starts_with(word)) {
-      _pos += word.size();
-      return true;
-    }
-    return false;
-  }
-  // \uXXXX as UTF-8 (basic plane only: our writer never emits surrogate pairs).
-  std::string unicode_escape() {
-    if (_pos + 4 > _text.size()) {
-      fail("bad \\u escape");
-    }
-    unsigned code = 0;
-    const auto [end, error] =
-        std::from_chars(_text.data() + _pos, _text.data() + _pos + 4, code, 16);
-    if (error != std::errc() || end != _text.data() + _pos + 4) {
-      fail("bad \\u escape");
-    }
-    _pos += 4;
-    std::string out;
-    if (code < 0x80) {
-      out += static_cast<char>(code);
-    } else if (code < 0x800) {
-      out += static_cast<char>(0xc0 | (code >> 6));
-      out += static_cast<char>(0x80 | (code & 0x3f));
-    } else {
-      out += static_cast<char>(0xe0 | (code >> 12));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
-      out += static_cast<char>(0x80 | (code & 0x3f));
-    }
-    return out;
-  }
-
-  std::string_view _text;
-  std::string _file;
-  std::size_t _pos = 0;
-};
-
 void check_steps(const std::vector<SeriesStep>& steps, std::string_view source) {
   for (std::size_t n = 0; n < steps.size(); ++n) {
     if (!snapshot_index(steps[n].file)) {
@@ -409,66 +243,39 @@ void write_field_snapshot(const std::filesystem::path& path, const grid::FieldSe
 }
 
 std::vector<SeriesStep> read_field_series(const std::filesystem::path& series_path) {
+  const std::string where = "field series '" + series_path.string() + "': ";
   std::ifstream in(series_path, std::ios::binary);
   if (!in) {
-    throw core::InputError("field series '" + series_path.string() + "': cannot open the file");
+    throw core::InputError(where + "cannot open the file");
   }
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  JsonReader json(text, series_path.string());
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& error) {
+    throw core::InputError(where + "not valid JSON (" + error.what() + ")");
+  }
+  if (!json.is_object() || !json.contains("file-series-version") || !json.contains("files")) {
+    throw core::InputError(where + "missing \"file-series-version\" or \"files\"");
+  }
+  const nlohmann::json& version = json["file-series-version"];
+  if (!version.is_string() || version.get<std::string>() != "1.0") {
+    throw core::InputError(where + "unsupported file-series-version (expected \"1.0\")");
+  }
+  const nlohmann::json& files = json["files"];
+  if (!files.is_array()) {
+    throw core::InputError(where + "\"files\" is not an array");
+  }
   std::vector<SeriesStep> steps;
-  bool have_version = false;
-  bool have_files = false;
-  json.expect('{');
-  if (!json.accept('}')) {
-    do {
-      const std::string key = json.string();
-      json.expect(':');
-      if (key == "file-series-version") {
-        if (json.string() != "1.0") {
-          json.fail("unsupported file-series-version (expected \"1.0\")");
-        }
-        have_version = true;
-      } else if (key == "files") {
-        have_files = true;
-        json.expect('[');
-        if (!json.accept(']')) {
-          do {
-            SeriesStep step;
-            bool have_name = false;
-            bool have_time = false;
-            json.expect('{');
-            do {
-              const std::string field = json.string();
-              json.expect(':');
-              if (field == "name") {
-                step.file = json.string();
-                have_name = true;
-              } else if (field == "time") {
-                step.time = json.number();
-                have_time = true;
-              } else {
-                json.skip_value();
-              }
-            } while (json.accept(','));
-            json.expect('}');
-            if (!have_name || !have_time) {
-              json.fail("a file entry needs both \"name\" and \"time\"");
-            }
-            steps.push_back(std::move(step));
-          } while (json.accept(','));
-          json.expect(']');
-        }
-      } else {
-        json.skip_value();
-      }
-    } while (json.accept(','));
-  }
-  json.expect('}');
-  if (!json.at_end()) {
-    json.fail("unexpected text after the JSON object");
-  }
-  if (!have_version || !have_files) {
-    json.fail("missing \"file-series-version\" or \"files\"");
+  for (const nlohmann::json& entry : files) {
+    if (!entry.is_object() || !entry.contains("name") || !entry.contains("time") ||
+        !entry["name"].is_string() || !entry["time"].is_number()) {
+      throw core::InputError(where +
+                             "a file entry needs both \"name\" (text) and \"time\" (a number)");
+    }
+    // nlohmann reads numbers with strtod: the shortest round-trip text written by the series
+    // writer comes back as the same double.
+    steps.push_back({entry["name"].get<std::string>(), entry["time"].get<double>()});
   }
   check_steps(steps, in_quotes(series_path.string()));
   return steps;

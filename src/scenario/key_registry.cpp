@@ -1,5 +1,4 @@
 #include "microheal/scenario/key_registry.hpp"
-#include "microheal/core/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -12,6 +11,7 @@
 #include <utility>
 
 #include "microheal/core/error.hpp"
+#include "microheal/core/text.hpp"
 #include "microheal/geometry/tissue.hpp"
 #include "microheal/model/parameters.hpp"
 #include "microheal/model/species.hpp"

@@ -1,5 +1,4 @@
 #include "microheal/simulation/simulation.hpp"
-#include "microheal/core/text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,6 +8,7 @@
 #include <utility>
 
 #include "microheal/core/error.hpp"
+#include "microheal/core/text.hpp"
 #include "microheal/grid/boundary.hpp"
 #include "microheal/model/parameters.hpp"
 #include "microheal/model/species.hpp"

@@ -776,7 +776,7 @@ TEST_CASE("reading a malformed .hdf.series is an InputError naming the file", "[
   rejects(R"({"file-series-version": "2.0", "files": []})", "file-series-version");
   rejects(R"({"file-series-version": "1.0", "files": [{"name": "fields/f_000000.hdf"}]})",
           "\"time\"");
-  rejects(R"({"file-series-version": "1.0", "files": [)", "end of file");
+  rejects(R"({"file-series-version": "1.0", "files": [)", "not valid JSON");
   rejects(R"({"file-series-version": "1.0", "files": [{"name": "x.hdf", "time": 0}]})", "x.hdf");
   rejects(R"({"file-series-version": "1.0", "files": [{"name": "fields/f_000000.hdf", "time": 1},
           {"name": "fields/f_000001.hdf", "time": 1}]})",
