@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from run_helpers import Checker, run, tree_hash
+from run_helpers import Checker, checkpoint_time, run, tree_hash
 
 try:
     import h5py
@@ -45,15 +45,6 @@ STOPPED = 75
 # enough for signals to land mid-run. Snapshots every 5 days, so most steps do not land on one.
 SETS = ["--set", "domain.voxel_mm=0.05", "--set", "output.every_h=120"]
 ENV = dict(os.environ, OMP_NUM_THREADS="1")
-
-
-def checkpoint_time(path):
-    """Simulated time of a checkpoint, or None while there is none (or it is being replaced)."""
-    try:
-        with h5py.File(path, "r") as f:
-            return float(f["scalars"]["time_h"][()])
-    except (OSError, KeyError):
-        return None
 
 
 def start(exe, scenario, out, extra=(), preexec_fn=None):

@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from run_helpers import TINY, Checker, run, tree_hash, write
+from run_helpers import TINY, Checker, checkpoint_time, run, tree_hash, write
 
 try:
     import h5py
@@ -35,15 +35,6 @@ SCENARIO = (TINY.replace("sessions = 1", "sessions = 2\ninterval_days = 0.25")
             .replace("duration_days = 0.5", "duration_days = 1.0")
             .replace("every_h = 3", "every_h = 2")
             .replace("checkpoint_every_min = 0", "checkpoint_every_min = 0.002"))
-
-
-def checkpoint_time(path):
-    """Simulated time of a checkpoint, or None while there is none (or it is being replaced)."""
-    try:
-        with h5py.File(path, "r") as f:
-            return float(f["scalars"]["time_h"][()])
-    except (OSError, KeyError):
-        return None
 
 
 def main():

@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from run_helpers import Checker
 from sweep_helpers import comparable, mpirun, read_summary, sweep_env
 
 STOPPED = 75
@@ -37,15 +38,6 @@ design = "factorial"
 key = "needle.length_mm"
 values = [1.0, 1.5, 2.0]
 """
-
-
-class Checker:
-    def __init__(self):
-        self.failures = 0
-
-    def check(self, condition, message):
-        print(("ok: " if condition else "FAIL: ") + message, flush=True)
-        self.failures += 0 if condition else 1
 
 
 def running_cases(out):
@@ -117,10 +109,7 @@ def main():
                             [launcher, "-np", "3", "--oversubscribe", exe, "sweep",
                              str(sweep_file), "-o", str(out), "--mpi"],
                             out, signal.SIGTERM, reference, 2)
-    if c.failures:
-        print(f"{c.failures} sweep stop check(s) failed")
-        sys.exit(1)
-    print("sweep stop: all checks passed")
+    c.finish("sweep stop")
 
 
 if __name__ == "__main__":
