@@ -686,16 +686,36 @@ File File::open(const std::filesystem::path& path, Access access) {
   return {check(H5Fopen(p.c_str(), flags, fapl.id()), "cannot open file", p), path};
 }
 
-File File::create_in_memory(const std::filesystem::path& name) {
+File File::create_in_memory(const std::filesystem::path& name, std::uint64_t userblock_bytes) {
   const QuietErrors quiet;
   const std::string p = name.string();
   PropertyList fapl(check(H5Pcreate(H5P_FILE_ACCESS), "cannot create access properties for", p), p);
   // Grows in 1 MiB steps; no backing store: nothing touches the disk.
   constexpr std::size_t increment = std::size_t{1} << 20;
   check(H5Pset_fapl_core(fapl.id(), increment, false), "cannot select the in-memory driver for", p);
-  return {
-      check(H5Fcreate(p.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id()), "cannot create file", p),
-      name};
+  PropertyList fcpl(check(H5Pcreate(H5P_FILE_CREATE), "cannot create creation properties for", p),
+                    p);
+  if (userblock_bytes > 0)
+    check(H5Pset_userblock(fcpl.id(), userblock_bytes), "cannot reserve a user block in", p);
+  return {check(H5Fcreate(p.c_str(), H5F_ACC_TRUNC, fcpl.id(), fapl.id()), "cannot create file", p),
+          name};
+}
+
+File File::open_image(const std::filesystem::path& name, std::span<const std::byte> image) {
+  const QuietErrors quiet;
+  // The core driver refuses to open an image under the name of a file that exists on disk ("file
+  // already exists"), so the image gets a name of its own.
+  const std::string p = name.string() + " (in memory)";
+  PropertyList fapl(check(H5Pcreate(H5P_FILE_ACCESS), "cannot create access properties for", p), p);
+  constexpr std::size_t increment = std::size_t{1} << 20;
+  check(H5Pset_fapl_core(fapl.id(), increment, false), "cannot select the in-memory driver for", p);
+  // Closing the file closes whatever is still open in it: an in-memory file that lingered (HDF5's
+  // default weak close) would make the next open of the same name fail with "file already exists".
+  check(H5Pset_fclose_degree(fapl.id(), H5F_CLOSE_STRONG), "cannot set the close degree for", p);
+  // HDF5 copies the image and, the file being read-only, never writes into it.
+  check(H5Pset_file_image(fapl.id(), const_cast<std::byte*>(image.data()), image.size()),
+        "cannot hand the image to HDF5 for", p);
+  return {check(H5Fopen(p.c_str(), H5F_ACC_RDONLY, fapl.id()), "cannot open file", p), name};
 }
 
 std::vector<std::byte> File::close_to_image() {

@@ -12,8 +12,10 @@ Usage: /usr/bin/python3 run_faults.py MICROHEAL
 - Two signals in a row (SIGINT, SIGTERM): the second ends the process at once (killed by
   it); it resumes like after kill -9.
 - One flipped byte in each dataset of the checkpoint (37 of them), one at a time: `--resume` is
-  refused with exit 2, naming the file and the dataset, and changes nothing; so is a checkpoint of
-  another format version. The refusal names the intact previous generation.
+  refused with exit 2 by the file's seal before HDF5 parses anything, naming the file, and
+  changes nothing; with the seal recomputed (forged), the dataset's own checksum refuses it,
+  naming the dataset. A truncated checkpoint and one of another format version are refused too.
+  The refusal names the intact previous generation.
 - A write that fails (a real one: the process's file size limit, `ulimit -f`, makes write(2) fail
   with EFBIG as a full disk makes it fail with ENOSPC) during a snapshot and during a checkpoint:
   exit 1, a message naming the final path and the reason, no partial file under any name, the
@@ -98,6 +100,21 @@ def datasets(path):
     return found
 
 
+SEAL = b"microheal-checkpoint sealed fnv1a64 "
+
+
+def reseal(path):
+    """Recompute a checkpoint's seal (FNV-1a 64 of every byte after its first 512), as a forger
+    would: then the per-dataset checksums must still catch a change."""
+    data = bytearray(path.read_bytes())
+    assert data.startswith(SEAL), "not a sealed checkpoint"
+    h = 0xcbf29ce484222325
+    for byte in data[512:]:
+        h = ((h ^ byte) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    data[len(SEAL):len(SEAL) + 16] = f"{h:016x}".encode()
+    path.write_bytes(bytes(data))
+
+
 def file_size_limit(limit_bytes):
     return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
 
@@ -176,18 +193,34 @@ def main():
             before = tree_hash(damaged)
             code, log = run(exe, ["run", str(scenario), "-o", str(damaged), "--resume", *SETS],
                             env=ENV)
-            ok = (code == 2 and "checkpoint.h5" in log and f"/{name}" in log
-                  and "checksum" in log and tree_hash(damaged) == before)
+            ok = (code == 2 and "checkpoint.h5" in log and "fails its checksum" in log
+                  and tree_hash(damaged) == before)
+            # Sealed again: the dataset's own checksum names it.
+            reseal(damaged / "checkpoint.h5")
+            code, log = run(exe, ["run", str(scenario), "-o", str(damaged), "--resume", *SETS],
+                            env=ENV)
+            ok = ok and code == 2 and f"/{name}' fails its checksum" in log
             (refused if ok else accepted).append(name if ok else f"{name} (exit {code}: {log})")
         c.check(len(found) >= 30 and not accepted,
-                f"a flipped byte in each of the {len(found)} datasets: refused with exit 2, file "
-                f"and dataset named, directory untouched {accepted[:2]}")
+                f"a flipped byte in each of the {len(found)} datasets: refused with exit 2 by the "
+                f"file's seal (file named, directory untouched), and with the seal forged by the "
+                f"dataset's checksum (dataset named) {accepted[:2]}")
+        damaged = tmp / "damaged"
+        shutil.rmtree(damaged, ignore_errors=True)
+        shutil.copytree(base, damaged)
+        with open(damaged / "checkpoint.h5", "r+b") as f:
+            f.truncate(f.seek(0, 2) - 1000)
+        code, log = run(exe, ["run", str(scenario), "-o", str(damaged), "--resume", *SETS],
+                        env=ENV)
+        c.check(code == 2 and "fails its checksum" in log,
+                f"a truncated checkpoint is refused before HDF5 reads it (exit {code})")
         c.check("checkpoint.prev.h5" in log and "passes its checks" in log,
                 "the refusal names the intact previous generation")
         other = tmp / "other-version"
         shutil.copytree(base, other)
         with h5py.File(other / "checkpoint.h5", "r+") as f:
             f.attrs["format_version"] = np.int64(1)
+        reseal(other / "checkpoint.h5")
         code, log = run(exe, ["run", str(scenario), "-o", str(other), "--resume", *SETS], env=ENV)
         c.check(code == 2 and "format version 1" in log and "checkpoint.h5" in log,
                 f"a checkpoint of another format version is refused (exit {code})")

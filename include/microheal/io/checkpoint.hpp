@@ -15,7 +15,12 @@
 /// @brief Checkpoints: the full simulation state in one HDF5 file, bit for bit, so that a
 /// restarted run continues exactly where the old one stopped.
 ///
-/// Layout (format "microheal-checkpoint", version 2):
+/// The file is sealed: its first 512 bytes (HDF5's user block, which HDF5 skips) hold the text
+/// "microheal-checkpoint sealed fnv1a64 <16 hex digits>\n", the FNV-1a of every byte after them.
+/// Reading checks the seal before HDF5 parses anything (HDF5 1.10 can crash on damaged metadata),
+/// then opens exactly the verified bytes in memory.
+///
+/// Layout of the HDF5 file after the seal (format "microheal-checkpoint", version 2):
 /// - root attributes `format` (string), `format_version` (int64), `microheal_version` and
 ///   `git_hash` (strings: the build that wrote it)
 /// - /grid attributes `extent` int64[3] (x y z), `spacing_mm` float64[3], `origin_mm` float64[3]
@@ -59,8 +64,9 @@ void write_checkpoint(const std::filesystem::path& path, const grid::FieldSet& f
 /// @pre the file exists, is a microheal checkpoint, and its grid (extent, spacing and origin,
 ///      compared exactly) and species names (in order) equal those of @p fields; otherwise
 ///      throws core::InputError saying what differs or what is wrong with the file, and leaves
-///      @p fields unspecified. Also core::InputError when a dataset fails its checksum or the
-///      file has another format version (the message names the dataset, or both versions).
+///      @p fields unspecified. Also core::InputError when the file fails its seal (damaged,
+///      truncated, not sealed), a dataset fails its checksum, or the file has another format
+///      version (the message names the dataset, or both versions).
 CheckpointState read_checkpoint(const std::filesystem::path& path, grid::FieldSet& fields);
 
 /// @brief Read only the grid and species list of the checkpoint at @p path.

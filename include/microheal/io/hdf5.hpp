@@ -273,7 +273,14 @@ class File : public Group {
   /// appears in messages. Its bytes come out with close_to_image(), so that the caller writes them
   /// to disk itself: a write error (a full disk) is then a plain, reported write error, where
   /// HDF5 failing to flush a file at close leaves it half-open and crashes at process exit.
-  static File create_in_memory(const std::filesystem::path& name);
+  /// @p userblock_bytes (0, or a power of two >= 512) reserves that many bytes at the start of the
+  /// file that HDF5 leaves alone (its user block), for a header of the caller's.
+  static File create_in_memory(const std::filesystem::path& name,
+                               std::uint64_t userblock_bytes = 0);
+  /// @brief Open the file whose complete bytes are @p image, read-only, in memory: HDF5 reads
+  /// exactly these bytes (a caller that verified them first knows what it parses); @p name
+  /// appears in messages. HDF5 copies the image.
+  static File open_image(const std::filesystem::path& name, std::span<const std::byte> image);
 
   /// @brief Flush and close now, reporting failure as core::RunError. Call this before relying
   /// on the file's contents (e.g. before renaming it into place).

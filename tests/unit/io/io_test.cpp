@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "microheal/core/error.hpp"
+#include "microheal/core/hash.hpp"
 #include "microheal/grid/field_set.hpp"
 #include "microheal/grid/grid.hpp"
 #include "microheal/io/atomic_file.hpp"
@@ -356,7 +358,7 @@ TEST_CASE("checkpoint reading rejects mismatches and bad files with InputError",
                     Catch::Contains("none.h5") && Catch::Contains("no such file"));
   io::write_file_atomically(dir / "garbage.h5", std::string_view("{ not hdf5 }"));
   CHECK_THROWS_WITH(io::read_checkpoint(dir / "garbage.h5", target),
-                    Catch::Contains("garbage.h5") && Catch::Contains("corrupt"));
+                    Catch::Contains("garbage.h5") && Catch::Contains("not a sealed"));
   // A truncated copy (a crash mid-copy, a full disk).
   const std::string whole = read_text(path);
   io::write_file_atomically(dir / "cut.h5", std::string_view(whole).substr(0, whole.size() / 2));
@@ -364,7 +366,7 @@ TEST_CASE("checkpoint reading rejects mismatches and bad files with InputError",
   // An HDF5 file that is not a checkpoint.
   io::write_field_snapshot(dir / "snap.hdf", fields, {});
   CHECK_THROWS_WITH(io::read_checkpoint(dir / "snap.hdf", target),
-                    Catch::Contains("not a microheal checkpoint"));
+                    Catch::Contains("not a sealed microheal checkpoint"));
 
   // Still intact after all that, and readable.
   CHECK(io::read_checkpoint(path, target).scalars.at("t") == 1.0);
@@ -391,7 +393,23 @@ TEST_CASE("checkpoint write failures name the path and keep the old checkpoint",
   CHECK(entries(dir.path()) == std::vector<std::string>{"busy", "c.h5"});
 }
 
-TEST_CASE("checkpoint datasets carry checksums: changed values are refused, naming the dataset",
+/// Recompute the seal of a checkpoint (its first 512 bytes: "microheal-checkpoint sealed fnv1a64
+/// <16 hex digits of the FNV-1a of the rest>\n"), as a forger would: the per-dataset checksums
+/// are the second line of defence.
+void reseal(const fs::path& path) {
+  std::string bytes = read_text(path);
+  const std::string_view magic = "microheal-checkpoint sealed fnv1a64 ";
+  REQUIRE(bytes.size() > 512);
+  REQUIRE(bytes.compare(0, magic.size(), magic) == 0);
+  const std::uint64_t hash =
+      core::fnv1a64(std::as_bytes(std::span(bytes.data() + 512, bytes.size() - 512)));
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  bytes.replace(magic.size(), 16, hex);
+  io::write_file_atomically(path, std::string_view(bytes));
+}
+
+TEST_CASE("checkpoints are sealed, and their datasets carry checksums: changes are refused",
           "[io]") {
   const TempDir dir;
   const grid::Grid g = test_grid();
@@ -402,41 +420,43 @@ TEST_CASE("checkpoint datasets carry checksums: changed values are refused, nami
                         .float64_arrays = {{"history", {1.0, 2.0}}},
                         .uint64_arrays = {{"fingerprint", {42}}}});
   {
-    const h5::File file = h5::File::open(path);
+    const h5::File file = h5::File::open(path);  // HDF5 finds the superblock after the seal
     CHECK(file.read_string_attribute("microheal_version").size() > 0);
     CHECK(file.open_group("species").open_dataset("B").has_attribute("fnv1a64"));
   }
-  // One value changed behind HDF5's back in each dataset, one dataset at a time: HDF5 reads it
-  // without complaint, the checksum does not.
-  for (const std::string dataset :
-       {"species/A", "species/C", "scalars/t", "float64_arrays/history"}) {
-    const fs::path damaged = dir / "damaged.h5";
+  // One value changed behind HDF5's back in each dataset, one dataset at a time: the seal of the
+  // file fails; sealed again (a forger), the dataset's own checksum fails, naming it.
+  const auto change = [&](const std::string& dataset, const fs::path& damaged) {
     fs::copy_file(path, damaged, fs::copy_options::overwrite_existing);
-    {
-      const h5::File file = h5::File::open(damaged, h5::Access::read_write);
-      const h5::Dataset d = file.open_dataset(dataset);
+    const h5::File file = h5::File::open(damaged, h5::Access::read_write);
+    const h5::Dataset d = file.open_dataset(dataset);
+    if (d.type().element_type() == h5::ElementType::uint64) {
+      d.write<std::uint64_t>(std::vector<std::uint64_t>{43});
+    } else {
       std::vector<double> values = d.read<double>();
       values.back() = std::nextafter(values.back(), 1e300);
       d.write<double>(values);
     }
+  };
+  for (const std::string dataset : {"species/A", "species/C", "scalars/t", "float64_arrays/history",
+                                    "uint64_arrays/fingerprint"}) {
+    const fs::path damaged = dir / "damaged.h5";
+    change(dataset, damaged);
     grid::FieldSet target(g, {"A", "B", "C"});
+    CHECK_THROWS_WITH(io::read_checkpoint(damaged, target),
+                      Catch::Contains("damaged.h5") && Catch::Contains("fails its checksum") &&
+                          !Catch::Contains("/" + dataset));
+    reseal(damaged);
     CHECK_THROWS_WITH(io::read_checkpoint(damaged, target),
                       Catch::Contains("damaged.h5") && Catch::Contains("/" + dataset) &&
                           Catch::Contains("fails its checksum"));
   }
-  {
-    const fs::path damaged = dir / "damaged.h5";
-    fs::copy_file(path, damaged, fs::copy_options::overwrite_existing);
-    {
-      const h5::File file = h5::File::open(damaged, h5::Access::read_write);
-      const h5::Dataset d = file.open_dataset("uint64_arrays/fingerprint");
-      d.write<std::uint64_t>(std::vector<std::uint64_t>{43});
-    }
-    grid::FieldSet target(g, {"A", "B", "C"});
-    CHECK_THROWS_WITH(io::read_checkpoint(damaged, target),
-                      Catch::Contains("/uint64_arrays/fingerprint") && Catch::Contains("checksum"));
-  }
+  // A truncated file never reaches HDF5.
+  const std::string whole = read_text(path);
+  io::write_file_atomically(dir / "cut.h5", std::string_view(whole).substr(0, whole.size() - 1));
   grid::FieldSet target(g, {"A", "B", "C"});
+  CHECK_THROWS_WITH(io::read_checkpoint(dir / "cut.h5", target),
+                    Catch::Contains("cut.h5") && Catch::Contains("fails its checksum"));
   CHECK(io::read_checkpoint(path, target).uint64_arrays.at("fingerprint") == U64{42});
 }
 
