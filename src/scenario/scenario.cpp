@@ -589,11 +589,16 @@ void check_physics(const Scenario& scenario) {
            << " punctures/cm² or a thinner needle";
       throw core::InputError(text.str());
     }
-    if (needle.tip_cone_length_mm && *needle.tip_cone_length_mm > needle.length_mm) {
-      throw core::InputError("needle.tip_cone_length_mm: the tip cone (" +
-                             toml_value_text(Value(*needle.tip_cone_length_mm)) +
-                             " mm) is longer than the needle (" +
-                             toml_value_text(Value(needle.length_mm)) + " mm)");
+    // The default cone (3 x radius) obeys the rule too: a scenario accepted with it would
+    // otherwise print an effective configuration (print-config, a run's scenario.toml) that does
+    // not read back, the default being written out as a value.
+    if (needle.cone_length_mm() > needle.length_mm) {
+      const std::string cone = toml_value_text(Value(needle.cone_length_mm()));
+      throw core::InputError(
+          "needle.tip_cone_length_mm: the tip cone (" +
+          (needle.tip_cone_length_mm ? cone : "by default 3 x radius = " + cone) +
+          " mm) is longer than the needle (" + toml_value_text(Value(needle.length_mm)) + " mm)" +
+          (needle.tip_cone_length_mm ? "" : "; give a shorter needle.tip_cone_length_mm"));
     }
   }
 }

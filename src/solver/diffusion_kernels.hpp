@@ -108,7 +108,12 @@ template <int W>
 [[gnu::always_inline]] inline void vstream(double* p, const Vec<W>& v) {
 #if defined(__SSE2__)
   if constexpr (W == 4) {
+#if defined(__clang__)
+    // Clang has no GCC ia32 builtin for this store; its generic one emits the same vmovntpd.
+    __builtin_nontemporal_store(v, reinterpret_cast<Vec<W>*>(p));
+#else
     __builtin_ia32_movntpd256(p, v);
+#endif
   } else if constexpr (W == 2) {
     _mm_stream_pd(p, v);
   } else {
@@ -448,7 +453,10 @@ template <int W, int B, bool Stream, bool ZSrc, bool Cyclic>
         vstore<W>(bj + k * W, d[k]);
     }
   }
-  auto z_step = [&](Index j, const std::array<V, B>& y) [[gnu::always_inline]] {
+  // GNU spelling on purpose: a standard [[gnu::always_inline]] in this place appertains to the
+  // lambda's type and is ignored, so Debug builds compiled the lambda on its own, without the
+  // caller's AVX2 target, and the AVX streaming store in it did not compile.
+  auto z_step = [&](Index j, const std::array<V, B>& y) __attribute__((always_inline)) {
     const Index o = j * nx + i;
     for (int k = 0; k < B; ++k) {
       V p;

@@ -148,6 +148,20 @@ TEST_CASE("impossible combinations are refused with the reason and place", "[sce
              Catch::Contains("test.toml:20:12: numerics.dt_min_h"));
 }
 
+TEST_CASE("the default tip cone is no longer than the needle either", "[scenario]") {
+  // Found by fuzzing (fuzz/corpus/overrides/regression-default-tip-cone-longer-than-needle): a
+  // 0.25 mm needle 0.2 mm wide was accepted with its default cone of 0.3 mm, and print-config
+  // wrote a scenario that was refused.
+  const std::vector<std::string> wide = {"needle.length_mm=0.25", "needle.diameter_mm=0.2"};
+  const std::string message = error_of(base, wide);
+  CHECK_THAT(message, Catch::Contains("needle.tip_cone_length_mm"));
+  CHECK_THAT(message, Catch::Contains("by default 3 x radius"));
+  std::vector<std::string> with_cone = wide;
+  with_cone.push_back("needle.tip_cone_length_mm=0.25");
+  const Scenario s = parse_scenario(base, "t", with_cone);
+  CHECK(to_toml(parse_scenario(to_toml(s), "printed")) == to_toml(s));
+}
+
 TEST_CASE("print-config round trip", "[scenario]") {
   const Scenario s =
       parse_scenario(base + "[[protocol.overrides]]\nsession = 1\nlength_mm = 1.5\n", "t");
