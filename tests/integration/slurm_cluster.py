@@ -231,12 +231,16 @@ PartitionName=debug Nodes={self.node} Default=YES MaxTime=INFINITE State=UP
         return states
 
     def wait_for_job(self, job, timeout):
-        """Waits until no task of job is pending, running or completing; returns job_states."""
+        """Waits until every task of job is in a final state; returns job_states. Final states
+        are listed rather than active ones: Slurm has transient states besides RUNNING (SIGNALING
+        while a warning signal is delivered, COMPLETING, STAGE_OUT, ...), and a task seen in one of
+        them has not ended."""
         deadline = time.monotonic() + timeout
-        active = {"PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED"}
+        final = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED",
+                 "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE"}
         while True:
             states = self.job_states(job)
-            if states and not active & set(states.values()):
+            if states and set(states.values()) <= final:
                 return states
             if time.monotonic() > deadline:
                 raise TimeoutError(f"job {job} still active after {timeout} s: {states}")
