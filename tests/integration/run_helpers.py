@@ -52,8 +52,16 @@ class Checker:
         print(f"all {what} checks passed")
 
 
+def time_scale():
+    """How much slower than a release build the tested one runs: MICROHEAL_TEST_TIME_SCALE (the
+    sanitised dev build sets it; ASan and Debug are many times slower), 1 by default."""
+    return float(os.environ.get("MICROHEAL_TEST_TIME_SCALE", "1"))
+
+
 def run(exe, args, cwd=None, env=None, timeout=300):
-    """Run microheal with args; returns (exit code, stdout + stderr)."""
+    """Run microheal with args; returns (exit code, stdout + stderr). The timeout is for a release
+    build and scales with time_scale()."""
+    timeout = timeout * time_scale()
     full_env = dict(os.environ)
     full_env["OMP_NUM_THREADS"] = "1"  # the tests assume one thread unless --threads says
     if env:
