@@ -132,46 +132,6 @@ std::string failure_message(const core::NumericalError& error, const simulation:
       snapshot.string(), error.what());
 }
 
-/// One species' line of the mass balance.
-struct MassBalanceRow {
-  std::string species;
-  double initial = 0.0;
-  double final_mass = 0.0;
-  double reaction = 0.0;
-  double transport = 0.0;
-  double external = 0.0;
-  double residual = 0.0;  ///< initial + reaction + transport + external - final
-  /// residual / the larger of the row's largest term and the block's volume at level 1 (fields
-  /// are normalised, 1 = the healthy reference): a species whose net changes cancel to round-off
-  /// (cytokine: made and cleared again) is measured against the block, not against round-off.
-  double residual_relative = 0.0;
-};
-
-std::vector<MassBalanceRow> mass_balance(const solver::IntegratorStatistics& stats,
-                                         double block_volume_mm3) {
-  std::vector<MassBalanceRow> rows;
-  const std::vector<std::string> names = model::species_names();
-  if (stats.mass_initial.size() != names.size())
-    return rows;
-  for (std::size_t s = 0; s < names.size(); ++s) {
-    MassBalanceRow row{names[s],
-                       stats.mass_initial[s],
-                       stats.mass_final[s],
-                       stats.mass_change_reaction[s],
-                       stats.mass_change_transport[s],
-                       stats.mass_change_external[s],
-                       0.0,
-                       0.0};
-    row.residual = row.initial + row.reaction + row.transport + row.external - row.final_mass;
-    const double scale =
-        std::max({std::abs(row.initial), std::abs(row.final_mass), std::abs(row.reaction),
-                  std::abs(row.transport), std::abs(row.external), block_volume_mm3});
-    row.residual_relative = scale > 0.0 ? row.residual / scale : 0.0;
-    rows.push_back(row);
-  }
-  return rows;
-}
-
 class Run {
  public:
   explicit Run(RunRequest request) : _request(std::move(request)) {}
@@ -486,10 +446,13 @@ void Run::write_manifest(const simulation::Simulation& sim, std::string_view sta
   // The run's invariant, as LULESH prints its own: per species, initial + reaction + transport +
   // external (injuries) - final is round-off.
   json.begin_array("mass_balance");
-  for (const MassBalanceRow& row :
-       mass_balance(stats, static_cast<double>(g.num_voxels()) * g.voxel_volume_mm3())) {
+  const std::vector<std::string> names = model::species_names();
+  const std::vector<solver::MassBalanceRow> balance =
+      solver::mass_balance(stats, static_cast<double>(g.num_voxels()) * g.voxel_volume_mm3());
+  for (std::size_t s = 0; s < balance.size() && s < names.size(); ++s) {
+    const solver::MassBalanceRow& row = balance[s];
     json.begin_object()
-        .value("species", std::string_view(row.species))
+        .value("species", std::string_view(names[s]))
         .value("unit", "mm^3 x species unit")
         .value("initial", row.initial)
         .value("final", row.final_mass)
@@ -615,17 +578,19 @@ RunResult Run::execute() {
     fmt::print("done: {:g} days in {} ({} steps); peak memory {:.0f} MB\n",
                sim.end_time_h() / hours_per_day, duration_text(wall_seconds),
                sim.state().statistics.steps_accepted, peak_memory_mb());
-    const std::vector<MassBalanceRow> balance = mass_balance(
+    const std::vector<solver::MassBalanceRow> balance = solver::mass_balance(
         sim.state().statistics, static_cast<double>(g.num_voxels()) * g.voxel_volume_mm3());
     if (!balance.empty()) {
-      const auto worst = std::max_element(
-          balance.begin(), balance.end(), [](const MassBalanceRow& a, const MassBalanceRow& b) {
-            return std::abs(a.residual_relative) < std::abs(b.residual_relative);
-          });
+      const auto worst =
+          std::max_element(balance.begin(), balance.end(),
+                           [](const solver::MassBalanceRow& a, const solver::MassBalanceRow& b) {
+                             return std::abs(a.residual_relative) < std::abs(b.residual_relative);
+                           });
       fmt::print(
           "mass balance (initial + reaction + transport + injuries - final, per species): largest "
           "residual {:.1e} of the block's content ({}); all species in manifest.json\n",
-          std::abs(worst->residual_relative), worst->species);
+          std::abs(worst->residual_relative),
+          model::species_names()[static_cast<std::size_t>(worst - balance.begin())]);
     }
     fmt::print(
         "collagen gain at the end: papillary dermis {:+.2f} %, dermis {:+.2f} %; scar index "

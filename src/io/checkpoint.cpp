@@ -154,15 +154,16 @@ void check_seal(std::span<const std::byte> image) {
 }
 
 std::vector<std::byte> read_bytes(const std::filesystem::path& path) {
+  std::error_code error;
+  const std::uintmax_t size = std::filesystem::file_size(path, error);
   std::ifstream in(path, std::ios::binary);
-  if (!in)
+  if (error || !in)
     throw core::InputError("cannot open the file");
-  std::vector<char> chars{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad())
-    throw core::InputError("cannot read the file");
-  std::vector<std::byte> bytes(chars.size());
-  std::transform(chars.begin(), chars.end(), bytes.begin(),
-                 [](char c) { return static_cast<std::byte>(c); });
+  std::vector<std::byte> bytes(static_cast<std::size_t>(size));
+  // One read into the buffer HDF5 will parse; std::byte may be read through a char pointer.
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (in.gcount() != static_cast<std::streamsize>(bytes.size()))
+    throw core::InputError("cannot read the file (it changed while being read)");
   return bytes;
 }
 

@@ -129,6 +129,30 @@ void require(bool ok, std::string_view message) {
 
 }  // namespace
 
+std::vector<MassBalanceRow> mass_balance(const IntegratorStatistics& stats, double reference_mass) {
+  std::vector<MassBalanceRow> rows;
+  const std::size_t n = stats.mass_initial.size();
+  if (stats.mass_final.size() != n || stats.mass_change_reaction.size() != n ||
+      stats.mass_change_transport.size() != n || stats.mass_change_external.size() != n)
+    return rows;
+  for (std::size_t s = 0; s < n; ++s) {
+    MassBalanceRow row{stats.mass_initial[s],
+                       stats.mass_final[s],
+                       stats.mass_change_reaction[s],
+                       stats.mass_change_transport[s],
+                       stats.mass_change_external[s],
+                       0.0,
+                       0.0};
+    row.residual = row.initial + row.reaction + row.transport + row.external - row.final_mass;
+    const double scale =
+        std::max({std::abs(row.initial), std::abs(row.final_mass), std::abs(row.reaction),
+                  std::abs(row.transport), std::abs(row.external), std::abs(reference_mass)});
+    row.residual_relative = scale > 0.0 ? row.residual / scale : 0.0;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
 struct SplitIntegrator::Attempt {
   double error = 0.0;  // max weighted local error estimate of the stages (inf when not finite)
   Finding finding;     // NaN/Inf or negative value after the step
@@ -519,25 +543,23 @@ std::string SplitIntegrator::report(const std::vector<std::string>& species_name
                  voxel_updates > 0 ? 100.0 * static_cast<double>(_stats.reaction_voxels_resting) /
                                          static_cast<double>(voxel_updates)
                                    : 0.0);
-  if (_stats.mass_initial.size() != _num_species) {
+  const grid::Grid& g = _diffusion.grid();
+  const std::vector<MassBalanceRow> rows =
+      mass_balance(_stats, static_cast<double>(g.num_voxels()) * g.voxel_volume_mm3());
+  if (rows.size() != _num_species) {
     fmt::format_to(it, "  mass balance: not tracked\n");
     return out;
   }
   fmt::format_to(
-      it, "  mass balance [mm^3 x unit]\n  {:<16} {:>13} {:>13} {:>13} {:>13} {:>13} {:>11}\n",
+      it,
+      "  mass balance [mm^3 x unit; residual relative to the larger of the species' largest term "
+      "and the block at level 1]\n  {:<16} {:>13} {:>13} {:>13} {:>13} {:>13} {:>11}\n",
       "species", "initial", "final", "reaction", "transport", "external", "residual");
   for (std::size_t s = 0; s < _num_species; ++s) {
-    const double initial = _stats.mass_initial[s];
-    const double final_mass = _stats.mass_final[s];
-    const double residual = initial + _stats.mass_change_reaction[s] +
-                            _stats.mass_change_transport[s] + _stats.mass_change_external[s] -
-                            final_mass;
-    // Relative to the initial mass (the final one when the species starts empty).
-    const double scale = std::abs(initial) > 0.0 ? std::abs(initial) : std::abs(final_mass);
+    const MassBalanceRow& r = rows[s];
     fmt::format_to(it, "  {:<16} {:>13.6e} {:>13.6e} {:>13.6e} {:>13.6e} {:>13.6e} {:>11.2e}\n",
-                   species_name(species_names, s), initial, final_mass,
-                   _stats.mass_change_reaction[s], _stats.mass_change_transport[s],
-                   _stats.mass_change_external[s], scale > 0.0 ? residual / scale : residual);
+                   species_name(species_names, s), r.initial, r.final_mass, r.reaction, r.transport,
+                   r.external, r.residual_relative);
   }
   return out;
 }

@@ -57,6 +57,26 @@ struct IntegratorStatistics {
   std::vector<double> mass_change_external;
 };
 
+/// @brief One species' line of the mass balance of an IntegratorStatistics.
+struct MassBalanceRow {
+  double initial = 0.0;
+  double final_mass = 0.0;
+  double reaction = 0.0;
+  double transport = 0.0;
+  double external = 0.0;
+  double residual = 0.0;  ///< initial + reaction + transport + external - final
+  /// residual / max(the row's largest term, @p reference_mass of mass_balance()): a species made
+  /// and cleared again (net changes cancelling to round-off) is measured against the reference,
+  /// not against round-off.
+  double residual_relative = 0.0;
+};
+
+/// @brief The mass balance per species (empty when mass was not tracked). The one definition of
+/// the residual, used by SplitIntegrator::report() and the run's manifest.
+/// @param[in] reference_mass scale of a species' content, e.g. the block's volume at level 1 for
+///            fields normalised to a reference level (mm^3 x unit)
+std::vector<MassBalanceRow> mass_balance(const IntegratorStatistics& stats, double reference_mass);
+
 /// @brief Told after every accepted step of advance_to(): the state at the start of the step and
 /// its time, and the state at its end and its time (dense output: a caller interpolates between
 /// the two for times inside the step instead of forcing the step to land there).
@@ -104,8 +124,9 @@ class SplitIntegrator {
   /// change the fields.
   /// @p stop, when given, is asked after every accepted step short of t_end_h (after on_step);
   /// when it says true the call returns there, with t_h < t_end_h. The state of the integration
-  /// is then the fields, t_h and next_dt_h(): a later call to the same t_end_h from there takes
-  /// the same steps as the uninterrupted call (restart and resume are bitwise).
+  /// is then the fields, t_h and next_dt_h(): with adaptive control a later call to the same
+  /// t_end_h from there takes the same steps as the uninterrupted call (restart and resume are
+  /// bitwise); fixed steps cut the rest of the interval again, the same steps up to round-off.
   /// @return true when t_end_h was reached, false when @p stop ended the call early
   bool advance_to(grid::FieldSet& fields, double& t_h, double t_end_h,
                   const StepObserver& on_step = {}, const StopRequest& stop = {});
